@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: executables → PalisadeServer → Enforcers → HTTP → C modules.
+// Only HTTP and the PKI part of Enforcers import C modules, always as `internal import`.
+let package = Package(
+    name: "Palisade",
+    products: [
+        .executable(name: "palisade", targets: ["palisade"]),
+        .executable(name: "palisadectl", targets: ["palisadectl"]),
+        .executable(name: "palisade-enforcer", targets: ["palisade-enforcer"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]),
+
+        // epoll and eventfd, which Swift's Glibc module does not export.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+
+        .target(name: "Logging"),
+        .target(name: "HTTP", dependencies: ["Logging", "CLinux", "COpenSSL", "CNGHTTP2"]),
+        .target(name: "Enforcers", dependencies: ["Logging", "HTTP", "COpenSSL"]),
+        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Enforcers"]),
+
+        .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
+        .executableTarget(name: "palisadectl", dependencies: []),
+        .executableTarget(name: "palisade-enforcer", dependencies: []),
+        // A server with echo, sleep and streaming routes over the real HTTP core, driven by the
+        // protocol and abuse tests in Tests/protocol. Not shipped.
+        .executableTarget(
+            name: "http-testbed", dependencies: ["HTTP", "Logging"], path: "Tests/HTTPTestbed"),
+
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"]),
+        .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "Enforcers", "Logging"]),
+    ]
+)

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CLinux
+import Foundation
+import Synchronization
+
+/// One thread with its own `epoll` instance and `eventfd`.
+///
+/// Lifecycle: created and started by an `EventLoopGroup`, runs until `stop()`. Threading: the
+/// registration, flush and timer APIs are for the loop's own thread; `execute(_:)` and the
+/// `TaskExecutor` conformance may be called from anywhere and wake the loop through its eventfd.
+public final class EventLoop: @unchecked Sendable {
+    // Safety (@unchecked Sendable): the mutable state below is touched only on the loop thread,
+    // except `inbox`, which is behind a Mutex, and `thread`, written once before the loop is
+    // published by `EventLoopGroup.start`.
+
+    enum Work: Sendable {
+        case task(@Sendable () -> Void)
+        case job(UnownedJob)
+    }
+
+    struct Inbox {
+        var work: [Work] = []
+        var wakePending = false
+    }
+
+    public let index: Int
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex(Inbox())
+    private var thread = pthread_t()
+    private var stopped = false
+    private var watched: [(any Selectable)?] = []
+    private var dirty: [any Flushable] = []
+    private var timers: TimerWheel
+    /// The monotonic time at the start of this iteration, in milliseconds.
+    private(set) var now: UInt64
+    /// Scratch space for socket reads; every connection of this loop borrows it in turn.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    init(index: Int) throws(SystemError) {
+        self.index = index
+        epollFD = try retryingEINTR("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        let wake = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        if wake < 0 {
+            let code = errno
+            close(epollFD)
+            throw SystemError(call: "eventfd", errno: code)
+        }
+        wakeFD = wake
+        now = MonotonicClock.nowMilliseconds()
+        timers = TimerWheel(now: now)
+        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
+        _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        close(wakeFD)
+        close(epollFD)
+    }
+
+    /// True on this loop's own thread.
+    public var inEventLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Runs `task` on the loop thread soon; safe from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        post(.task(task))
+    }
+
+    func post(_ work: Work) {
+        let wake = inbox.withLock { inbox -> Bool in
+            inbox.work.append(work)
+            if inbox.wakePending { return false }
+            inbox.wakePending = true
+            return true
+        }
+        if wake && !inEventLoop {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    public func stop() {
+        execute { [self] in stopped = true }
+    }
+
+    // MARK: Loop-thread API
+
+    func register(_ selectable: any Selectable, events: UInt32) throws(SystemError) {
+        let fd = selectable.fd
+        var event = epoll_event(events: events, data: epoll_data_t(fd: fd))
+        try retryingEINTR("epoll_ctl(ADD)") { epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) }
+        if watched.count <= Int(fd) { watched += Array(repeating: nil, count: Int(fd) + 1 - watched.count + 64) }
+        watched[Int(fd)] = selectable
+    }
+
+    func modify(_ selectable: any Selectable, events: UInt32) {
+        var event = epoll_event(events: events, data: epoll_data_t(fd: selectable.fd))
+        _ = epoll_ctl(epollFD, EPOLL_CTL_MOD, selectable.fd, &event)
+    }
+
+    /// Stops watching the fd. The caller still owns it and closes it afterwards.
+    func deregister(_ selectable: any Selectable) {
+        let fd = selectable.fd
+        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+        if Int(fd) < watched.count { watched[Int(fd)] = nil }
+    }
+
+    func markForFlush(_ flushable: any Flushable) {
+        guard !flushable.isMarkedForFlush else { return }
+        flushable.isMarkedForFlush = true
+        dirty.append(flushable)
+    }
+
+    func scheduleTimeoutCheck(_ target: any TimeoutChecking, at deadline: UInt64) {
+        timers.schedule(target, at: deadline)
+    }
+
+    // MARK: Running
+
+    func start(started: DispatchSemaphore) {
+        let thread = Thread { [self] in
+            self.thread = pthread_self()
+            started.signal()
+            run()
+        }
+        thread.name = "palisade-loop-\(index)"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while !stopped {
+            let hasWork = inbox.withLock { !$0.work.isEmpty } || !dirty.isEmpty
+            let timeout = hasWork ? 0 : timers.millisecondsUntilNextTick(now: MonotonicClock.nowMilliseconds())
+            let count = epoll_wait(epollFD, &events, Int32(events.count), timeout)
+            now = MonotonicClock.nowMilliseconds()
+            if count > 0 {
+                for i in 0..<Int(count) { dispatch(events[i]) }
+            }
+            drainInbox()
+            flushDirty()
+            timers.advance(to: now)
+        }
+        for case let selectable? in watched { (selectable as? LoopShutdownParticipant)?.loopStopped() }
+        watched.removeAll()
+    }
+
+    private func dispatch(_ event: epoll_event) {
+        let fd = event.data.fd
+        if fd == wakeFD {
+            var value: UInt64 = 0
+            _ = Glibc.read(wakeFD, &value, 8)
+            return
+        }
+        guard Int(fd) < watched.count, let selectable = watched[Int(fd)] else { return }
+        let readyForRead = EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
+        if event.events & readyForRead != 0 { selectable.readable() }
+        // The read may have closed and deregistered it.
+        if event.events & EPOLLOUT.rawValue != 0, Int(fd) < watched.count, watched[Int(fd)] === selectable {
+            selectable.writable()
+        }
+    }
+
+    private func drainInbox() {
+        // Work posted by the work itself runs in the same iteration, a few rounds at most, so a
+        // task that keeps re-posting cannot starve the sockets.
+        for _ in 0..<4 {
+            let work = inbox.withLock { inbox -> [Work] in
+                inbox.wakePending = false
+                defer { inbox.work.removeAll(keepingCapacity: true) }
+                return inbox.work
+            }
+            if work.isEmpty { return }
+            for item in work {
+                switch item {
+                case .task(let task): task()
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
+        }
+    }
+
+    private func flushDirty() {
+        while !dirty.isEmpty {
+            let batch = dirty
+            dirty.removeAll(keepingCapacity: true)
+            for flushable in batch {
+                flushable.isMarkedForFlush = false
+                flushable.flush()
+            }
+        }
+    }
+}
+
+/// Told when its loop stops, so it can release what it holds.
+protocol LoopShutdownParticipant: AnyObject {
+    func loopStopped()
+}
+
+extension EventLoop: TaskExecutor {
+    /// Runs Swift tasks that prefer this loop on its own thread, so a request handler starts,
+    /// awaits PostgreSQL and resumes on the connection's thread without hops (SE-0417).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        post(.job(UnownedJob(job)))
+    }
+}

@@ -1,0 +1,279 @@
+internal import CNGHTTP2
+
+struct HTTP2Error: Error, CustomStringConvertible {
+    let operation: String
+    let code: Int32
+    var description: String { "\(operation): \(String(cString: nghttp2_strerror(code)))" }
+}
+
+/// HTTP/2 on one connection, through an nghttp2 server session driven by `mem_recv` and
+/// `mem_send` (the connection does the socket and TLS I/O).
+///
+/// Lifecycle: created after ALPN `h2`, the h2c preface or an `Upgrade: h2c`; the session is
+/// freed in `deinit`. Threading: confined to the connection's loop; nghttp2 calls back only
+/// from inside `mem_recv` / `mem_send` / `submit_*`, i.e. on the same thread.
+final class HTTP2Handler: ProtocolHandler {
+    unowned let connection: Connection
+    private(set) var session: OpaquePointer?
+    var streams: [Int32: HTTP2Stream] = [:]
+    var budget: FrameBudget
+    /// The session hit a protocol error or abuse: send what is queued (GOAWAY), then close.
+    var fatal = false
+    private var goingAway = false
+
+    init(connection: Connection, upgrade: HTTP2Upgrade?) throws(HTTP2Error) {
+        self.connection = connection
+        budget = FrameBudget(now: connection.loop.now)
+        var callbacks: OpaquePointer?
+        guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2Error(operation: "callbacks", code: NGHTTP2_ERR_NOMEM.rawValue) }
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        HTTP2Callbacks.install(on: callbacks)
+
+        var options: OpaquePointer?
+        guard nghttp2_option_new(&options) == 0 else { throw HTTP2Error(operation: "options", code: NGHTTP2_ERR_NOMEM.rawValue) }
+        defer { nghttp2_option_del(options) }
+        // Rapid Reset (CVE-2023-44487) and CONTINUATION flood (CVE-2024-27316) guards, backported
+        // into Debian's 1.52, plus bounds on queued ACKs and SETTINGS entries.
+        nghttp2_option_set_stream_reset_rate_limit(options, 1000, 33)
+        nghttp2_option_set_max_continuations(options, 8)
+        nghttp2_option_set_max_outbound_ack(options, 1000)
+        nghttp2_option_set_max_settings(options, 32)
+
+        // Safety (Unmanaged): the session is owned by this handler and freed in deinit, so the
+        // unretained pointer nghttp2 hands back to callbacks never outlives `self`.
+        var session: OpaquePointer?
+        let rv = nghttp2_session_server_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), options)
+        guard rv == 0, let session else { throw HTTP2Error(operation: "session", code: rv) }
+        self.session = session
+
+        let limits = connection.context.limits
+        var settings = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: limits.maxConcurrentStreams),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 1 << 20),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(limits.maxHeaderListSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+        ]
+        if let upgrade {
+            let rv = upgrade.settings.withUnsafeBufferPointer {
+                nghttp2_session_upgrade2(session, $0.baseAddress, $0.count, upgrade.head.method == "HEAD" ? 1 : 0, nil)
+            }
+            guard rv == 0 else { throw HTTP2Error(operation: "upgrade", code: rv) }
+        }
+        let submitted = nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
+        guard submitted == 0 else { throw HTTP2Error(operation: "settings", code: submitted) }
+        // A larger connection window than the 64 KiB default, so uploads are not window-bound.
+        _ = nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 8 << 20)
+        if let upgrade { dispatchUpgraded(upgrade) }
+    }
+
+    deinit {
+        nghttp2_session_del(session)
+    }
+
+    var now: UInt64 { connection.loop.now }
+
+    // MARK: ProtocolHandler
+
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !fatal else { return }
+        let rv = nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        if rv < 0 {
+            connection.logger.debug(
+                "HTTP/2 session error",
+                ["client": connection.remoteAddress?.description ?? "-", "h2.error": String(cString: nghttp2_strerror(Int32(rv)))])
+            fatal = true
+        }
+        connection.outputPending()
+    }
+
+    func produceOutput(into output: inout ByteBuffer, limit: Int) {
+        while output.count < limit {
+            var data: UnsafePointer<UInt8>? = nil
+            let n = nghttp2_session_mem_send(session, &data)
+            if n < 0 {
+                fatal = true
+                return
+            }
+            guard n > 0, let data else { return }
+            output.append(UnsafeRawBufferPointer(start: data, count: n))
+        }
+    }
+
+    var wantsRead: Bool { !fatal && nghttp2_session_want_read(session) != 0 }
+
+    var isFinished: Bool {
+        fatal || (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0)
+    }
+
+    var hasActiveRequests: Bool { !streams.isEmpty }
+
+    func beginGracefulShutdown() {
+        guard !goingAway else { return }
+        goingAway = true
+        let last = nghttp2_session_get_last_proc_stream_id(session)
+        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, NGHTTP2_NO_ERROR.rawValue, nil, 0)
+        for stream in streams.values { stream.cancelStream() }
+        connection.outputPending()
+    }
+
+    func checkTimeouts(now: UInt64) -> UInt64? {
+        let limits = connection.context.limits
+        var next = UInt64.max
+        for stream in Array(streams.values) {
+            if !stream.dispatched {
+                let deadline = stream.lastInputProgress + limits.readTimeout
+                if now >= deadline { reset(stream, code: NGHTTP2_CANCEL.rawValue) } else { next = min(next, deadline) }
+            } else if stream.pending.count > 0 {
+                let deadline = stream.lastOutputProgress + limits.writeTimeout
+                if now >= deadline { reset(stream, code: NGHTTP2_CANCEL.rawValue) } else { next = min(next, deadline) }
+            }
+        }
+        return next == .max ? nil : next
+    }
+
+    func connectionClosed() {
+        fatal = true
+        let open = streams.values
+        streams.removeAll()
+        for stream in open { stream.close() }
+    }
+
+    // MARK: Requests
+
+    func stream(_ id: Int32) -> HTTP2Stream? { streams[id] }
+
+    func beginStream(_ id: Int32) {
+        streams[id] = HTTP2Stream(id: id, handler: self, now: now)
+    }
+
+    /// The request head is complete: route it, and reject early what can be rejected.
+    func headersComplete(_ stream: HTTP2Stream) {
+        let path = String(stream.path.prefix { $0 != "?" })
+        switch connection.context.dispatcher.router.match(method: stream.method, path: path) {
+        case .found(let route, let parameters):
+            stream.route = route
+            stream.parameters = parameters
+            stream.bodyLimit = route.bodyLimit
+        case .methodNotAllowed(let allowed):
+            stream.failure = .methodNotAllowed(allowed)
+        case .notFound:
+            break
+        }
+        if let length = stream.headers["content-length"].flatMap(Int.init), length > stream.bodyLimit {
+            rejectBody(stream)
+        }
+    }
+
+    func bodyChunk(_ stream: HTTP2Stream, _ bytes: UnsafeRawBufferPointer) {
+        guard !stream.dispatched else { return }  // Answered early (413): the rest is discarded.
+        stream.lastInputProgress = now
+        if stream.body.count + bytes.count > stream.bodyLimit {
+            rejectBody(stream)
+            return
+        }
+        stream.body.append(contentsOf: bytes)
+    }
+
+    private func rejectBody(_ stream: HTTP2Stream) {
+        stream.failure = .payloadTooLarge(limit: stream.bodyLimit)
+        stream.route = nil
+        stream.body = []
+        dispatch(stream)
+    }
+
+    func dispatch(_ stream: HTTP2Stream) {
+        guard !stream.dispatched else { return }
+        stream.dispatched = true
+        let dispatcher = connection.context.dispatcher
+        var request = Request(
+            id: dispatcher.nextRequestID(), method: stream.method, target: stream.path, headers: stream.headers,
+            body: stream.body, remoteAddress: connection.remoteAddress, peerCertificate: connection.peerCertificate)
+        request.pathParameters = stream.parameters
+        stream.body = []
+        dispatcher.dispatch(request, route: stream.route, failure: stream.failure, channel: stream, loop: connection.loop)
+    }
+
+    private func dispatchUpgraded(_ upgrade: HTTP2Upgrade) {
+        let stream = HTTP2Stream(id: 1, handler: self, now: now)
+        stream.method = upgrade.head.method
+        stream.path = upgrade.head.target
+        for (name, value) in upgrade.head.headers where !HTTP1Handler.hopByHop.contains(name) && name != "http2-settings" {
+            stream.headers.add(name: name, value: value)
+        }
+        streams[1] = stream
+        headersComplete(stream)
+        dispatch(stream)
+    }
+
+    func streamClosed(_ id: Int32) {
+        streams.removeValue(forKey: id)?.close()
+    }
+
+    /// Spends from the frame budget; an exhausted budget ends the session with ENHANCE_YOUR_CALM.
+    func spend(_ kind: FrameBudget.Kind) {
+        guard !budget.spend(kind, now: now), !fatal else { return }
+        connection.logger.warning(
+            "HTTP/2 peer exceeded frame budget", ["client": connection.remoteAddress?.description ?? "-", "h2.frame": "\(kind)"])
+        _ = nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        fatal = true
+    }
+
+    private func reset(_ stream: HTTP2Stream, code: UInt32) {
+        _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id, code)
+        connection.outputPending()
+    }
+
+    // MARK: Responses
+
+    func submitResponse(for stream: HTTP2Stream, status: Int, headers: HTTPHeaders) {
+        var fields: [(String, String)] = [(":status", String(status))]
+        for (name, value) in headers where !HTTP1Handler.hopByHop.contains(name) { fields.append((name, value)) }
+        if stream.responseComplete { fields.append(("content-length", String(stream.pending.count))) }
+        let withBody = !(stream.responseComplete && stream.pending.isEmpty)
+        let rv = HTTP2HeaderBlock.withNameValues(fields) { nva, count in
+            if withBody {
+                var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: HTTP2Callbacks.readBody)
+                return nghttp2_submit_response(session, stream.id, nva, count, &provider)
+            }
+            return nghttp2_submit_response(session, stream.id, nva, count, nil)
+        }
+        if rv != 0 {
+            connection.logger.debug("cannot submit response", ["h2.error": String(cString: nghttp2_strerror(rv))])
+        }
+        connection.outputPending()
+    }
+
+    func resume(_ stream: HTTP2Stream) {
+        if stream.deferred {
+            stream.deferred = false
+            _ = nghttp2_session_resume_data(session, stream.id)
+        }
+        connection.outputPending()
+    }
+}
+
+/// Builds the `nghttp2_nv` array for a header list; the pointers live only inside `body`
+/// (nghttp2 copies names and values during submit).
+enum HTTP2HeaderBlock {
+    static func withNameValues<R>(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        var storage: [UInt8] = []
+        var offsets: [(Int, Int, Int, Int)] = []
+        for (name, value) in fields {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            offsets.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        storage.append(0)  // Never an empty allocation.
+        return storage.withUnsafeMutableBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            let nva = offsets.map { nameStart, nameLength, valueStart, valueLength in
+                nghttp2_nv(
+                    name: base + nameStart, value: base + valueStart, namelen: nameLength, valuelen: valueLength,
+                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+}

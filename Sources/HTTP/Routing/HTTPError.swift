@@ -1,0 +1,81 @@
+import Logging
+
+/// An error that knows its HTTP answer. The dispatcher turns any such error into an RFC 9457
+/// problem+json body; every other error becomes a generic 500.
+public protocol HTTPResponseError: Error {
+    var status: Int { get }
+    /// Stable machine code, e.g. `invalid_field`, `not_found`.
+    var code: String { get }
+    var title: String { get }
+    /// Human-readable detail; must never carry secrets.
+    var detail: String { get }
+}
+
+public struct HTTPError: HTTPResponseError, Sendable, Equatable {
+    public let status: Int
+    public let code: String
+    public let title: String
+    public let detail: String
+
+    public init(status: Int, code: String, title: String, detail: String) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+    }
+
+    public static func badRequest(_ detail: String, code: String = "bad_request") -> HTTPError {
+        HTTPError(status: 400, code: code, title: "Bad Request", detail: detail)
+    }
+    public static func invalidField(_ field: String, _ problem: String) -> HTTPError {
+        HTTPError(status: 400, code: "invalid_field", title: "Invalid field", detail: "Field '\(field)' \(problem).")
+    }
+    public static func notFound(_ detail: String = "No such resource.") -> HTTPError {
+        HTTPError(status: 404, code: "not_found", title: "Not Found", detail: detail)
+    }
+    public static func methodNotAllowed(_ allowed: [String]) -> HTTPError {
+        HTTPError(
+            status: 405, code: "method_not_allowed", title: "Method Not Allowed",
+            detail: "Allowed methods: \(allowed.joined(separator: ", ")).")
+    }
+    public static func payloadTooLarge(limit: Int) -> HTTPError {
+        HTTPError(
+            status: 413, code: "payload_too_large", title: "Payload Too Large",
+            detail: "The request body is larger than this route accepts (\(limit) bytes).")
+    }
+    public static func unavailable(_ detail: String) -> HTTPError {
+        HTTPError(status: 503, code: "unavailable", title: "Service Unavailable", detail: detail)
+    }
+
+    static let statusPhrases: [Int: String] = [
+        100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
+        301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
+        403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
+        412: "Precondition Failed", 413: "Content Too Large", 415: "Unsupported Media Type",
+        422: "Unprocessable Content", 428: "Precondition Required", 429: "Too Many Requests",
+        431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented",
+        503: "Service Unavailable",
+    ]
+
+    static func reasonPhrase(_ status: Int) -> String { statusPhrases[status] ?? "Status \(status)" }
+}
+
+extension Response {
+    /// The problem+json rendering of an error (RFC 9457).
+    public static func problem(_ error: any HTTPResponseError, requestID: String? = nil) -> Response {
+        var fields: [String: String] = [
+            "type": "https://palisade.dev/problems/\(error.code)", "title": error.title, "detail": error.detail,
+            "code": error.code,
+        ]
+        if let requestID { fields["request_id"] = requestID }
+        var json = "{"
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { json += "," }
+            json += "\"\(key)\":" + JSONString.quote(fields[key]!)
+        }
+        json += ",\"status\":\(error.status)}"
+        return Response(
+            status: error.status, headers: ["content-type": "application/problem+json"], body: .bytes(Array(json.utf8)))
+    }
+
+}

@@ -1,0 +1,1 @@
+print("palisade-enforcer: not yet implemented")

@@ -1,0 +1,1 @@
+print("palisadectl: not yet implemented")
