@@ -1,1 +1,3 @@
+import Foundation
 
+exit(await PalisadeCommand.main(Array(CommandLine.arguments.dropFirst())))

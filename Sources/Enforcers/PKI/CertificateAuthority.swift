@@ -1,1 +1,101 @@
+internal import COpenSSL
 
+/// Palisade's own certificate authority: an ECDSA P-256 key and a self-signed CA certificate.
+/// It issues the server certificate on first start (and, with the enforcer channel, the
+/// short-lived client certificates of enforcers).
+///
+/// Threading: signing is CPU work; callers run it off the event loops.
+public final class CertificateAuthority: @unchecked Sendable {
+    // Safety (@unchecked Sendable): the key and certificate are never mutated after init, and
+    // OpenSSL allows concurrent read-only use of EVP_PKEY and X509 objects.
+
+    let key: PrivateKey
+    let certificate: Certificate
+
+    init(key: PrivateKey, certificate: Certificate) {
+        self.key = key
+        self.certificate = certificate
+    }
+
+    /// A new CA valid for ten years.
+    public static func create(commonName: String = "Palisade CA") throws(PKIError) -> CertificateAuthority {
+        let key = try PrivateKey()
+        let template = CertificateTemplate(commonName: commonName, purpose: .certificateAuthority, validitySeconds: 10 * 365 * 86_400)
+        let certificate = try Self.sign(template, publicKey: key, issuer: nil, issuerKey: key)
+        return CertificateAuthority(key: key, certificate: certificate)
+    }
+
+    public convenience init(certificatePEM: String, keyPEM: String) throws(PKIError) {
+        let certificate = try Certificate(pem: certificatePEM)
+        let key = try PrivateKey(pem: keyPEM)
+        guard X509_check_private_key(certificate.x509, key.key) == 1 else {
+            throw PKIError(operation: "load CA", reason: "key does not match certificate")
+        }
+        self.init(key: key, certificate: certificate)
+    }
+
+    public var certificatePEM: String { get throws(PKIError) { try certificate.pem } }
+    public var keyPEM: String { get throws(PKIError) { try key.pem } }
+
+    /// Issues a TLS server certificate for the given names, with a fresh key.
+    public func issueServerCertificate(
+        commonName: String, dnsNames: [String], ipAddresses: [String], validitySeconds: Int = 397 * 86_400
+    ) throws(PKIError) -> (certificatePEM: String, keyPEM: String) {
+        let key = try PrivateKey()
+        let template = CertificateTemplate(
+            commonName: commonName, purpose: .tlsServer, validitySeconds: validitySeconds, dnsNames: dnsNames,
+            ipAddresses: ipAddresses)
+        let certificate = try Self.sign(template, publicKey: key, issuer: self.certificate, issuerKey: self.key)
+        return (try certificate.pem + (try self.certificate.pem), try key.pem)
+    }
+
+    /// Builds and signs one certificate. `issuer == nil` means self-signed.
+    static func sign(
+        _ template: CertificateTemplate, publicKey: PrivateKey, issuer: Certificate?, issuerKey: PrivateKey
+    ) throws(PKIError) -> Certificate {
+        guard let x509 = X509_new() else { throw .openSSL("X509_new") }
+        let certificate = Certificate(taking: x509)  // Frees on every exit from here.
+        guard X509_set_version(x509, 2) == 1 else { throw .openSSL("set version") }
+        try setRandomSerial(x509)
+        guard X509_gmtime_adj(X509_getm_notBefore(x509), -300) != nil,
+            X509_gmtime_adj(X509_getm_notAfter(x509), template.validitySeconds) != nil
+        else { throw .openSSL("set validity") }
+        guard let name = X509_get_subject_name(x509),
+            X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, template.organization, -1, -1, 0) == 1,
+            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, template.commonName, -1, -1, 0) == 1
+        else { throw .openSSL("set subject") }
+        let issuerName = issuer.map { X509_get_subject_name($0.x509) } ?? name
+        guard X509_set_issuer_name(x509, issuerName) == 1 else { throw .openSSL("set issuer") }
+        guard X509_set_pubkey(x509, publicKey.key) == 1 else { throw .openSSL("set public key") }
+
+        var context = X509V3_CTX()
+        X509V3_set_ctx(&context, issuer?.x509 ?? x509, x509, nil, nil, 0)
+        for (nid, value) in template.extensions {
+            guard let extensionValue = X509V3_EXT_conf_nid(nil, &context, nid, value) else {
+                throw .openSSL("add extension \(nid)")
+            }
+            defer { X509_EXTENSION_free(extensionValue) }
+            guard X509_add_ext(x509, extensionValue, -1) == 1 else { throw .openSSL("add extension \(nid)") }
+        }
+        guard X509_sign(x509, issuerKey.key, EVP_sha256()) > 0 else { throw .openSSL("sign certificate") }
+        return certificate
+    }
+
+    /// A random positive 128-bit serial, as RFC 5280 and the CA/B baseline ask.
+    private static func setRandomSerial(_ x509: OpaquePointer) throws(PKIError) {
+        guard let bignum = BN_new() else { throw .openSSL("BN_new") }
+        defer { BN_free(bignum) }
+        guard BN_rand(bignum, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
+            let serial = BN_to_ASN1_INTEGER(bignum, nil)
+        else { throw .openSSL("random serial") }
+        defer { ASN1_INTEGER_free(serial) }
+        guard X509_set_serialNumber(x509, serial) == 1 else { throw .openSSL("set serial") }
+    }
+}
+
+extension CertificateAuthority {
+    /// Seconds until the first certificate in `pem` expires (negative once expired).
+    public static func secondsUntilExpiry(ofPEM pem: String) throws(PKIError) -> Int {
+        try Certificate(pem: pem).secondsUntilExpiry
+    }
+}
