@@ -49,11 +49,14 @@ enum PalisadeCommand {
         } catch {
             return usageFailure(error.message)
         }
-        let logger = Logger(label: "palisade", level: configuration.logLevel, sink: StreamLogSink(format: configuration.logFormat))
+        let sink = StreamLogSink(format: configuration.logFormat)
+        defer { sink.flush() }
+        let logger = Logger(label: "palisade", level: configuration.logLevel, sink: sink)
         let server: PalisadeServer
         do {
             server = try await PalisadeServer.start(configuration, logger: logger)
         } catch {
+            sink.flush()
             FileHandle.standardError.write(Data("palisade: cannot start: \(error)\n".utf8))
             return 1
         }

@@ -56,7 +56,8 @@ router.add("GET", "/items/{id}") { request in .text("item \(request.pathParamete
 router.add("POST", "/fail") { _ in throw HTTPError.invalidField("name", "must not be empty") }
 router.add("GET", "/crash") { _ in throw CancellationError() }
 
-let logger = Logger(label: "testbed", level: Logger.Level(name: flags["log-level"] ?? "warning") ?? .warning, sink: StreamLogSink(format: .text))
+let sink = StreamLogSink(format: .text)
+let logger = Logger(label: "testbed", level: Logger.Level(name: flags["log-level"] ?? "warning") ?? .warning, sink: sink)
 do {
     var listeners = [ListenerConfiguration(name: "plain", address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil)]
     if let cert = flags["cert"], let key = flags["key"] {
@@ -73,6 +74,7 @@ do {
     _ = await ShutdownSignal.wait()
     await server.shutdown(gracePeriod: .seconds(Int(flags["grace-s"] ?? "10") ?? 10))
     group.stop()
+    sink.flush()
     exit(0)
 } catch {
     FileHandle.standardError.write(Data("http-testbed: \(error)\n".utf8))

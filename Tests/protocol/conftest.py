@@ -9,6 +9,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,10 +65,14 @@ def start_testbed(certs, **options):
     args = [str(BIN / "http-testbed"), "--cert", str(cert), "--key", str(key)]
     for name, value in options.items():
         args += ["--" + name.replace("_", "-"), str(value)]
-    popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stderr goes to a file: a pipe nobody reads would fill up and stall the server's logging.
+    log = tempfile.NamedTemporaryFile(prefix="testbed-", suffix=".log", delete=False)
+    popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
     line = popen.stdout.readline()
-    assert line, "testbed did not start: " + popen.stderr.read()
-    return Process(popen, json.loads(line))
+    assert line, "testbed did not start: " + Path(log.name).read_text()
+    process = Process(popen, json.loads(line))
+    process.log_path = log.name
+    return process
 
 
 @pytest.fixture(scope="module")

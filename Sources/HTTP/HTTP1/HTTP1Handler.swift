@@ -69,12 +69,12 @@ final class HTTP1Handler: ProtocolHandler {
         if let exchange, exchange.channel == nil {
             // Still receiving the body.
             let deadline = exchange.lastBodyProgress + limits.readTimeout
-            if now >= deadline { return fail(status: 408, detail: "The request body did not arrive in time.") }
+            if now >= deadline { return fail(status: 408, code: "request_timeout", detail: "The request body did not arrive in time.") }
             return deadline
         }
         if let started = headStartedAt, exchange == nil {
             let deadline = started + limits.headerTimeout
-            if now >= deadline { return fail(status: 408, detail: "The request head did not arrive in time.") }
+            if now >= deadline { return fail(status: 408, code: "request_timeout", detail: "The request head did not arrive in time.") }
             return deadline
         }
         return nil
@@ -191,11 +191,11 @@ final class HTTP1Handler: ProtocolHandler {
     }
 
     /// Answers a request that cannot be parsed or timed out, and closes after the answer.
-    private func fail(status: Int, detail: String) -> UInt64? {
+    private func fail(status: Int, code: String = "bad_request", detail: String) -> UInt64? {
         finished = true
         guard exchange?.channel == nil else { return nil }  // A response is already under way.
         exchange = nil
-        let error = HTTPError(status: status, code: "bad_request", title: HTTPError.reasonPhrase(status), detail: detail)
+        let error = HTTPError(status: status, code: code, title: HTTPError.reasonPhrase(status), detail: detail)
         let response = Response.problem(error)
         if case .bytes(let body) = response.body {
             writeHead(status: status, headers: response.headers, bodyCount: body.count, chunked: false, forceClose: true)
@@ -256,7 +256,8 @@ final class HTTP1Handler: ProtocolHandler {
         else { return nil }
         var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.utf8.count % 4 != 0 { base64 += "=" }
-        guard let settings = Data(base64Encoded: base64) else { return nil }
+        // SETTINGS entries are 6 bytes each; anything else is ignored and served as HTTP/1.1.
+        guard let settings = Data(base64Encoded: base64), settings.count % 6 == 0 else { return nil }
         return HTTP2Upgrade(head: head, settings: Array(settings))
     }
 }

@@ -121,6 +121,8 @@ struct HTTP1Parser {
     private func takeLine(_ buffer: inout ByteBuffer) throws(HTTP1ParseError) -> [UInt8]? {
         guard let end = buffer.firstCRLF(limit: limits.maxLineLength) else {
             if buffer.count > limits.maxLineLength { throw .lineTooLong }
+            // A LF with no CR before it will never become a CRLF: refuse now, not at the timeout.
+            for i in 0..<buffer.count where buffer[i] == 0x0A { throw .malformedHeader }
             return nil
         }
         let line = Array(buffer.slice(0..<end))
