@@ -49,6 +49,7 @@ enum PalisadeCommand {
         } catch {
             return usageFailure(error.message)
         }
+        let signals = ShutdownSignal()
         let sink = StreamLogSink(format: configuration.logFormat)
         defer { sink.flush() }
         let logger = Logger(label: "palisade", level: configuration.logLevel, sink: sink)
@@ -62,7 +63,7 @@ enum PalisadeCommand {
         }
         print("palisade: serving https://\(server.addresses.api)" + (server.addresses.plain.map { " and http://\($0)" } ?? ""))
         fflush(nil)  // All streams: the line above must reach a pipe before we block.
-        let signal = await ShutdownSignal.wait()
+        let signal = await signals.wait()
         logger.notice("shutting down", ["signal": signal])
         await server.stop()
         return 0

@@ -56,6 +56,7 @@ router.add("GET", "/items/{id}") { request in .text("item \(request.pathParamete
 router.add("POST", "/fail") { _ in throw HTTPError.invalidField("name", "must not be empty") }
 router.add("GET", "/crash") { _ in throw CancellationError() }
 
+let signals = ShutdownSignal()
 let sink = StreamLogSink(format: .text)
 let logger = Logger(label: "testbed", level: Logger.Level(name: flags["log-level"] ?? "warning") ?? .warning, sink: sink)
 do {
@@ -71,7 +72,7 @@ do {
     let bound = try await server.start()
     print("{\"plain\":\(bound[0].port)" + (bound.count > 1 ? ",\"tls\":\(bound[1].port)" : "") + "}")
     fflush(nil)
-    _ = await ShutdownSignal.wait()
+    _ = await signals.wait()
     await server.shutdown(gracePeriod: .seconds(Int(flags["grace-s"] ?? "10") ?? 10))
     group.stop()
     sink.flush()

@@ -32,12 +32,26 @@ def request_block(path="/healthz", extra=()):
 class RawH2:
     """Sends raw frames and watches what the server answers, frame by frame."""
 
-    def __init__(self, port, initial_settings=b""):
-        self.sock = tls_socket(port)
+    def __init__(self, port, initial_settings=b"", timeout=10):
+        self.sock = tls_socket(port, timeout=timeout)
         self.sock.sendall(PREFACE + (initial_settings or settings()))
         self.buffer = b""
         self.frames = []
         self.closed = False
+        self.encoder, self.decoder = hpack.Encoder(), hpack.Decoder()
+        self.status, self.ended = {}, set()
+
+    def request(self, stream_id, path):
+        """A GET on `stream_id`, encoded with this connection's HPACK state."""
+        block = self.encoder.encode([(":method", "GET"), (":path", path), (":scheme", "https"),
+                                     (":authority", "localhost")])
+        return self.send(frame(HEADERS, END_STREAM | END_HEADERS, stream_id, block))
+
+    def goaway_last_stream(self):
+        for kind, _, _, payload in self.frames:
+            if kind == GOAWAY:
+                return int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+        return None
 
     def send(self, data):
         try:
@@ -69,8 +83,13 @@ class RawH2:
                     break
                 kind, flags = self.buffer[3], self.buffer[4]
                 stream_id = int.from_bytes(self.buffer[5:9], "big") & 0x7FFFFFFF
-                self.frames.append((kind, flags, stream_id, self.buffer[9:9 + length]))
+                payload = self.buffer[9:9 + length]
+                self.frames.append((kind, flags, stream_id, payload))
                 self.buffer = self.buffer[9 + length:]
+                if kind == HEADERS:  # nghttp2 sends neither padding nor priority on responses
+                    self.status[stream_id] = int(dict(self.decoder.decode(payload))[":status"])
+                if kind in (HEADERS, DATA) and flags & END_STREAM:
+                    self.ended.add(stream_id)
 
     def goaway_code(self):
         for kind, _, _, payload in self.frames:
