@@ -34,8 +34,10 @@ public final class StreamLogSink: LogSink {
         self.format = format
         self.fd = fd
         self.maxQueuedBytes = maxQueuedBytes
-        let thread = Thread { [self] in drainForever() }
-        thread.name = "palisade-log"
+        let thread = Thread { [self] in
+            Thread.current.name = "palisade-log"
+            drainForever()
+        }
         thread.start()
     }
 

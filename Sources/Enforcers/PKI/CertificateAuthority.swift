@@ -49,6 +49,18 @@ public final class CertificateAuthority: @unchecked Sendable {
         return (try certificate.pem + (try self.certificate.pem), try key.pem)
     }
 
+    /// Issues a TLS client certificate (client auth only) with a fresh key; `uris` become URI
+    /// subject alternative names such as `urn:palisade:enforcer:<id>`.
+    public func issueClientCertificate(
+        commonName: String, uris: [String], validitySeconds: Int = 86_400
+    ) throws(PKIError) -> (certificatePEM: String, keyPEM: String) {
+        let key = try PrivateKey()
+        let template = CertificateTemplate(
+            commonName: commonName, purpose: .tlsClient, validitySeconds: validitySeconds, uris: uris)
+        let certificate = try Self.sign(template, publicKey: key, issuer: self.certificate, issuerKey: self.key)
+        return (try certificate.pem, try key.pem)
+    }
+
     /// Builds and signs one certificate. `issuer == nil` means self-signed.
     static func sign(
         _ template: CertificateTemplate, publicKey: PrivateKey, issuer: Certificate?, issuerKey: PrivateKey

@@ -121,12 +121,15 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Running
 
     func start(started: DispatchSemaphore) {
+        let name = "palisade-loop-\(index)"
         let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before start() never reaches the kernel,
+            // and the thread would show its creator's name in ps, top and gdb.
+            Thread.current.name = name
             self.thread = pthread_self()
             started.signal()
             run()
         }
-        thread.name = "palisade-loop-\(index)"
         thread.stackSize = 1 << 20
         thread.start()
     }

@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import HTTP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole HTTP core started in-process on port 0, driven over a real socket.
+@Suite("HTTP server in process")
+struct InProcessServerTests {
+    func withServer(_ body: (SocketAddress) async throws -> Void) async throws {
+        var router = Router()
+        router.add("GET", "/hello/{name}") { request in .text("hello \(request.pathParameters["name"]!)") }
+        router.add("GET", "/thread") { _ in .text(currentThreadName()) }
+        let group = try EventLoopGroup(count: 2)
+        let sink = MemoryLogSink()
+        let server = HTTPServer(
+            group: group, router: router,
+            listeners: [ListenerConfiguration(name: "plain", address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil)],
+            logger: Logger(label: "test", level: .info, sink: sink))
+        let bound = try await server.start()
+        try await body(bound[0])
+        await server.shutdown(gracePeriod: .seconds(2))
+        group.stop()
+        #expect(server.openConnections == 0)
+        #expect(sink.all.contains { $0.message == "request" && $0.metadata["http.status"] == "200" })
+    }
+
+    /// Sends raw bytes, reads until the server closes (the request says `Connection: close`).
+    func exchange(_ address: SocketAddress, _ request: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        try address.withSockAddr { (sa, length) throws(SystemError) in
+            try retryingEINTR("connect") { connect(fd, sa, length) }
+        }
+        _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            response += chunk[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    @Test("answers HTTP/1.1 with path parameters, a request id and connection close")
+    func answers() async throws {
+        try await withServer { address in
+            let response = try exchange(address, "GET /hello/world HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(response.contains("x-request-id: "))
+            #expect(response.contains("connection: close\r\n"))
+            #expect(response.hasSuffix("\r\n\r\nhello world"))
+        }
+    }
+
+    @Test("handlers run on the connection's event loop thread")
+    func loopAffinity() async throws {
+        try await withServer { address in
+            let response = try exchange(address, "GET /thread HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(response.contains("palisade-loop-"))
+        }
+    }
+
+    @Test("a HEAD request gets the GET route's headers and no body")
+    func head() async throws {
+        try await withServer { address in
+            let response = try exchange(address, "HEAD /hello/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(response.hasSuffix("\r\n\r\n"))
+        }
+    }
+}
+
+/// The calling thread's name, read synchronously (Thread.current is unavailable in async code).
+func currentThreadName() -> String { Thread.current.name ?? "?" }
