@@ -45,7 +45,8 @@ enum PalisadeCommand {
         }
         let configuration: ServerConfiguration
         do {
-            configuration = try ServerConfiguration.resolve(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+            configuration = try ServerConfiguration.resolve(
+                arguments: arguments, environment: ProcessInfo.processInfo.environment)
         } catch {
             return usageFailure(error.message)
         }
@@ -61,7 +62,9 @@ enum PalisadeCommand {
             FileHandle.standardError.write(Data("palisade: cannot start: \(error)\n".utf8))
             return 1
         }
-        print("palisade: serving https://\(server.addresses.api)" + (server.addresses.plain.map { " and http://\($0)" } ?? ""))
+        print(
+            "palisade: serving https://\(server.addresses.api)"
+                + (server.addresses.plain.map { " and http://\($0)" } ?? ""))
         fflush(nil)  // All streams: the line above must reach a pipe before we block.
         let signal = await signals.wait()
         logger.notice("shutting down", ["signal": signal])

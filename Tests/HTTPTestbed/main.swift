@@ -40,7 +40,9 @@ router.add("GET", "/sleep") { request in
 }
 router.add("GET", "/bytes") { request in
     let count = min(Int(request.query["n"] ?? "1024") ?? 1024, 64 << 20)
-    return Response(status: 200, headers: ["content-type": "application/octet-stream"], body: .bytes([UInt8](repeating: 0x61, count: count)))
+    return Response(
+        status: 200, headers: ["content-type": "application/octet-stream"],
+        body: .bytes([UInt8](repeating: 0x61, count: count)))
 }
 router.add("GET", "/stream") { request in
     let lines = min(Int(request.query["lines"] ?? "5") ?? 5, 10_000)
@@ -58,12 +60,14 @@ router.add("GET", "/crash") { _ in throw CancellationError() }
 
 let signals = ShutdownSignal()
 let sink = StreamLogSink(format: .text)
-let logger = Logger(label: "testbed", level: Logger.Level(name: flags["log-level"] ?? "warning") ?? .warning, sink: sink)
+let logger = Logger(
+    label: "testbed", level: Logger.Level(name: flags["log-level"] ?? "warning") ?? .warning, sink: sink)
 do {
     var listeners = [ListenerConfiguration(name: "plain", address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil)]
     if let cert = flags["cert"], let key = flags["key"] {
         let tls = try TLSContext(certificateChainPath: cert, privateKeyPath: key)
-        listeners.append(ListenerConfiguration(name: "tls", address: SocketAddress(host: "127.0.0.1", port: 0), tls: tls))
+        listeners.append(
+            ListenerConfiguration(name: "tls", address: SocketAddress(host: "127.0.0.1", port: 0), tls: tls))
     }
     let group = try EventLoopGroup(count: Int(flags["loops"] ?? "2") ?? 2)
     let server = HTTPServer(

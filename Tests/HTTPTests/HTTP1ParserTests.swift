@@ -30,7 +30,10 @@ struct HTTP1ParserTests {
     @Test("a GET without a body is a head then an end")
     func simpleGet() throws {
         let events = try parse("GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n")
-        guard case .head(let head) = events.first else { Issue.record("no head"); return }
+        guard case .head(let head) = events.first else {
+            Issue.record("no head")
+            return
+        }
         #expect(head.method == "GET" && head.target == "/healthz?x=1" && head.minorVersion == 1)
         #expect(head.headers["accept"] == "*/*")
         #expect(head.keepAlive)
@@ -63,7 +66,10 @@ struct HTTP1ParserTests {
     @Test(
         "smuggling shapes and malformed framing are refused",
         arguments: [
-            ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP1ParseError.conflictingFraming),
+            (
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                HTTP1ParseError.conflictingFraming
+            ),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", .invalidContentLength),
             ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", .invalidContentLength),
             ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", .unsupportedTransferEncoding),

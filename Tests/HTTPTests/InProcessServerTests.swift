@@ -5,7 +5,7 @@ import Testing
 @testable import HTTP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The whole HTTP core started in-process on port 0, driven over a real socket.
@@ -19,7 +19,9 @@ struct InProcessServerTests {
         let sink = MemoryLogSink()
         let server = HTTPServer(
             group: group, router: router,
-            listeners: [ListenerConfiguration(name: "plain", address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil)],
+            listeners: [
+                ListenerConfiguration(name: "plain", address: SocketAddress(host: "127.0.0.1", port: 0), tls: nil)
+            ],
             logger: Logger(label: "test", level: .info, sink: sink))
         let bound = try await server.start()
         try await body(bound[0])

@@ -26,7 +26,8 @@ struct RouterTests {
             return
         }
         #expect(post.bodyLimit == 1024)
-        if case .found = router.match(method: "GET", path: "/v1/groups/a/process-profile") {} else {
+        if case .found = router.match(method: "GET", path: "/v1/groups/a/process-profile") {
+        } else {
             Issue.record("nested route did not match")
         }
     }
@@ -39,7 +40,10 @@ struct RouterTests {
         }
         #expect(Set(allowed) == ["GET", "POST"])
         if case .notFound = router.match(method: "GET", path: "/v1/nothing") {} else { Issue.record("expected 404") }
-        if case .notFound = router.match(method: "GET", path: "/v1/groups/a/b/c") {} else { Issue.record("expected 404") }
+        if case .notFound = router.match(method: "GET", path: "/v1/groups/a/b/c") {
+        } else {
+            Issue.record("expected 404")
+        }
     }
 
     @Test("HEAD is served by the GET route")

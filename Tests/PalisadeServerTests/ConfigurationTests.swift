@@ -33,8 +33,10 @@ struct ConfigurationTests {
     @Test(
         "bad input is a usage error naming the problem",
         arguments: [
-            (["--listen", "host:1"], "HOST:PORT"), (["--nope"], "unknown option"), (["--log-format", "xml"], "json or text"),
-            (["--event-loops", "0"], "1-256"), (["--shutdown-grace", "-1"], "0-600"), (["--tls-key", "k"], "go together"),
+            (["--listen", "host:1"], "HOST:PORT"), (["--nope"], "unknown option"),
+            (["--log-format", "xml"], "json or text"),
+            (["--event-loops", "0"], "1-256"), (["--shutdown-grace", "-1"], "0-600"),
+            (["--tls-key", "k"], "go together"),
             (["--data-dir"], "needs a value"),
         ])
     func usageErrors(arguments: [String], fragment: String) {

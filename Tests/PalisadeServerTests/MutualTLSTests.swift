@@ -19,7 +19,8 @@ struct MutualTLSTests {
     func makeFixture() throws -> Fixture {
         let directory = try DataDirectory.prepare(NSTemporaryDirectory() + "palisade-mtls-\(UUID())")
         let authority = try CertificateAuthority.create()
-        let server = try authority.issueServerCertificate(commonName: "palisade", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let server = try authority.issueServerCertificate(
+            commonName: "palisade", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
         try directory.write("ca.pem", try authority.certificatePEM)
         try directory.write("server.pem", server.certificatePEM)
         try directory.write("server.key", server.keyPEM)
@@ -31,7 +32,9 @@ struct MutualTLSTests {
         let foreign = try stranger.issueClientCertificate(commonName: "enforcer-7", uris: ["urn:palisade:enforcer:7"])
         try directory.write("foreign.pem", foreign.certificatePEM)
         try directory.write("foreign.key", foreign.keyPEM)
-        return Fixture(directory: directory, authority: authority, clientCertificate: client.certificatePEM, clientKey: client.keyPEM)
+        return Fixture(
+            directory: directory, authority: authority, clientCertificate: client.certificatePEM,
+            clientKey: client.keyPEM)
     }
 
     func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -64,22 +67,29 @@ struct MutualTLSTests {
         let fixture = try makeFixture()
         let dir = fixture.directory
         let context = try TLSContext(
-            certificateChainPath: dir.file("server.pem"), privateKeyPath: dir.file("server.key"), minimumVersion: .tls13,
+            certificateChainPath: dir.file("server.pem"), privateKeyPath: dir.file("server.key"),
+            minimumVersion: .tls13,
             clientAuthentication: .required(trustedCAPath: dir.file("ca.pem")))
         var router = Router()
         router.add("GET", "/whoami") { request in
             guard let peer = request.peerCertificate else { throw HTTPError.notFound() }
-            return .text([peer.subject, peer.uris.joined(separator: ","), peer.serialHex, peer.sha256Fingerprint].joined(separator: "\n"))
+            return .text(
+                [peer.subject, peer.uris.joined(separator: ","), peer.serialHex, peer.sha256Fingerprint].joined(
+                    separator: "\n"))
         }
         let group = try EventLoopGroup(count: 1)
         let server = HTTPServer(
             group: group, router: router,
-            listeners: [ListenerConfiguration(name: "mtls", address: SocketAddress(host: "127.0.0.1", port: 0), tls: context)],
+            listeners: [
+                ListenerConfiguration(name: "mtls", address: SocketAddress(host: "127.0.0.1", port: 0), tls: context)
+            ],
             logger: Logger(label: "test", sink: MemoryLogSink()))
         let port = try await server.start()[0].port
         let url = "https://127.0.0.1:\(port)/whoami"
 
-        let accepted = try curl(["--cacert", dir.file("ca.pem"), "--cert", dir.file("client.pem"), "--key", dir.file("client.key"), url])
+        let accepted = try curl([
+            "--cacert", dir.file("ca.pem"), "--cert", dir.file("client.pem"), "--key", dir.file("client.key"), url,
+        ])
         #expect(accepted.status == 0)
         let lines = accepted.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
@@ -92,9 +102,14 @@ struct MutualTLSTests {
 
         let anonymous = try curl(["--cacert", dir.file("ca.pem"), url])
         #expect(anonymous.status != 0, "no client certificate must fail the handshake")
-        let foreign = try curl(["--cacert", dir.file("ca.pem"), "--cert", dir.file("foreign.pem"), "--key", dir.file("foreign.key"), url])
+        let foreign = try curl([
+            "--cacert", dir.file("ca.pem"), "--cert", dir.file("foreign.pem"), "--key", dir.file("foreign.key"), url,
+        ])
         #expect(foreign.status != 0, "a certificate from another CA must fail the handshake")
-        let tls12 = try curl(["--cacert", dir.file("ca.pem"), "--cert", dir.file("client.pem"), "--key", dir.file("client.key"), "--tls-max", "1.2", url])
+        let tls12 = try curl([
+            "--cacert", dir.file("ca.pem"), "--cert", dir.file("client.pem"), "--key", dir.file("client.key"),
+            "--tls-max", "1.2", url,
+        ])
         #expect(tls12.status != 0, "the client-certificate listener is TLS 1.3 only")
 
         await server.shutdown(gracePeriod: .seconds(1))

@@ -20,7 +20,8 @@ public final class CertificateAuthority: @unchecked Sendable {
     /// A new CA valid for ten years.
     public static func create(commonName: String = "Palisade CA") throws(PKIError) -> CertificateAuthority {
         let key = try PrivateKey()
-        let template = CertificateTemplate(commonName: commonName, purpose: .certificateAuthority, validitySeconds: 10 * 365 * 86_400)
+        let template = CertificateTemplate(
+            commonName: commonName, purpose: .certificateAuthority, validitySeconds: 10 * 365 * 86_400)
         let certificate = try Self.sign(template, publicKey: key, issuer: nil, issuerKey: key)
         return CertificateAuthority(key: key, certificate: certificate)
     }

@@ -17,6 +17,7 @@ public struct PKIError: Error, CustomStringConvertible, Sendable {
             ERR_error_string_n(code, &buffer, buffer.count)
             reasons.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         }
-        return PKIError(operation: operation, reason: reasons.isEmpty ? "unknown error" : reasons.joined(separator: "; "))
+        return PKIError(
+            operation: operation, reason: reasons.isEmpty ? "unknown error" : reasons.joined(separator: "; "))
     }
 }

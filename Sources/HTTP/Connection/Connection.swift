@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CLinux
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One accepted socket: its transport (TLS or plain), protocol detection, output buffering,
 /// epoll interest, timeouts and close.
@@ -40,7 +41,10 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
     var peerCertificate: PeerCertificate? { transport.peerCertificate }
     var logger: Logger { context.logger }
 
-    init(fd: Int32, loop: EventLoop, context: ServerContext, transport: any Transport, isCleartext: Bool, remoteAddress: SocketAddress?) {
+    init(
+        fd: Int32, loop: EventLoop, context: ServerContext, transport: any Transport, isCleartext: Bool,
+        remoteAddress: SocketAddress?
+    ) {
         self.fd = fd
         self.loop = loop
         self.context = context
@@ -87,7 +91,8 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
         switch transport.handshake() {
         case .done:
             lastActivity = loop.now
-            startServing(transport.negotiatedProtocol == "h2" ? makeHTTP2Handler(upgrade: nil) : HTTP1Handler(connection: self))
+            startServing(
+                transport.negotiatedProtocol == "h2" ? makeHTTP2Handler(upgrade: nil) : HTTP1Handler(connection: self))
             readAvailable()
         case .needsRead:
             setInterest(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
@@ -278,7 +283,10 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
             }
             return deadline
         case .lingering(let until):
-            if now >= until { close(); return nil }
+            if now >= until {
+                close()
+                return nil
+            }
             return until
         case .serving(let handler):
             if !output.isEmpty && now >= lastWriteProgress + limits.writeTimeout {

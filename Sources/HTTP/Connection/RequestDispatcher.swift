@@ -20,7 +20,9 @@ final class RequestDispatcher: Sendable {
     }
 
     /// Starts the exchange. Called on `loop`; `channel` belongs to that loop.
-    func dispatch(_ request: Request, route: Router.Route?, failure: HTTPError?, channel: any ResponseChannel, loop: EventLoop) {
+    func dispatch(
+        _ request: Request, route: Router.Route?, failure: HTTPError?, channel: any ResponseChannel, loop: EventLoop
+    ) {
         let bound = LoopBound(channel, loop: loop)
         let started = loop.now
         let task = Task(executorPreference: loop) { [self] in
@@ -47,7 +49,9 @@ final class RequestDispatcher: Sendable {
         }
     }
 
-    private func deliver(_ response: Response, request: Request, to bound: LoopBound<any ResponseChannel>, started: UInt64) async {
+    private func deliver(
+        _ response: Response, request: Request, to bound: LoopBound<any ResponseChannel>, started: UInt64
+    ) async {
         let headers = {
             var headers = response.headers
             headers.replaceOrAdd(name: "x-request-id", value: request.id)
@@ -57,7 +61,8 @@ final class RequestDispatcher: Sendable {
         switch response.body {
         case .bytes(let body):
             await onLoop(bound.loop) {
-                bound.value.sendHead(status: response.status, headers: headers, body: isHead ? [] : body, complete: true)
+                bound.value.sendHead(
+                    status: response.status, headers: headers, body: isHead ? [] : body, complete: true)
             }
         case .stream(let produce):
             await onLoop(bound.loop) {

@@ -29,5 +29,5 @@ enum MonotonicClock {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -69,12 +69,16 @@ final class HTTP1Handler: ProtocolHandler {
         if let exchange, exchange.channel == nil {
             // Still receiving the body.
             let deadline = exchange.lastBodyProgress + limits.readTimeout
-            if now >= deadline { return fail(status: 408, code: "request_timeout", detail: "The request body did not arrive in time.") }
+            if now >= deadline {
+                return fail(status: 408, code: "request_timeout", detail: "The request body did not arrive in time.")
+            }
             return deadline
         }
         if let started = headStartedAt, exchange == nil {
             let deadline = started + limits.headerTimeout
-            if now >= deadline { return fail(status: 408, code: "request_timeout", detail: "The request head did not arrive in time.") }
+            if now >= deadline {
+                return fail(status: 408, code: "request_timeout", detail: "The request head did not arrive in time.")
+            }
             return deadline
         }
         return nil
@@ -187,7 +191,8 @@ final class HTTP1Handler: ProtocolHandler {
             body: exchange.body, remoteAddress: connection.remoteAddress, peerCertificate: connection.peerCertificate,
             httpVersion: head.minorVersion == 1 ? "1.1" : "1.0")
         request.pathParameters = exchange.parameters
-        dispatcher.dispatch(request, route: exchange.route, failure: exchange.failure, channel: channel, loop: connection.loop)
+        dispatcher.dispatch(
+            request, route: exchange.route, failure: exchange.failure, channel: channel, loop: connection.loop)
     }
 
     /// Answers a request that cannot be parsed or timed out, and closes after the answer.
@@ -198,10 +203,12 @@ final class HTTP1Handler: ProtocolHandler {
         let error = HTTPError(status: status, code: code, title: HTTPError.reasonPhrase(status), detail: detail)
         let response = Response.problem(error)
         if case .bytes(let body) = response.body {
-            writeHead(status: status, headers: response.headers, bodyCount: body.count, chunked: false, forceClose: true)
+            writeHead(
+                status: status, headers: response.headers, bodyCount: body.count, chunked: false, forceClose: true)
             queued.append(contentsOf: body)
         }
-        connection.logger.debug("malformed HTTP/1.1 request", ["client": connection.remoteAddress?.description ?? "-", "detail": detail])
+        connection.logger.debug(
+            "malformed HTTP/1.1 request", ["client": connection.remoteAddress?.description ?? "-", "detail": detail])
         connection.outputPending()
         return nil
     }

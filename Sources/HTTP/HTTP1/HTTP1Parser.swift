@@ -138,7 +138,8 @@ struct HTTP1Parser {
             throw .malformedRequestLine
         }
         let target = parts[1]
-        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), target.first == UInt8(ascii: "/") || Array(target) == [UInt8(ascii: "*")]
+        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+            target.first == UInt8(ascii: "/") || Array(target) == [UInt8(ascii: "*")]
         else { throw .malformedRequestLine }
         let minor: Int
         switch String(decoding: parts[2], as: UTF8.self) {

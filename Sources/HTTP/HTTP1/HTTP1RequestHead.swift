@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parsed head of an HTTP/1.x request, after the framing rules were checked.
 struct HTTP1RequestHead: Equatable {
     var method: String
@@ -53,5 +55,3 @@ enum HTTP1ParseError: Error, Equatable {
         }
     }
 }
-
-import Foundation

@@ -25,12 +25,16 @@ final class HTTP2Handler: ProtocolHandler {
         self.connection = connection
         budget = FrameBudget(now: connection.loop.now)
         var callbacks: OpaquePointer?
-        guard nghttp2_session_callbacks_new(&callbacks) == 0 else { throw HTTP2Error(operation: "callbacks", code: NGHTTP2_ERR_NOMEM.rawValue) }
+        guard nghttp2_session_callbacks_new(&callbacks) == 0 else {
+            throw HTTP2Error(operation: "callbacks", code: NGHTTP2_ERR_NOMEM.rawValue)
+        }
         defer { nghttp2_session_callbacks_del(callbacks) }
         HTTP2Callbacks.install(on: callbacks)
 
         var options: OpaquePointer?
-        guard nghttp2_option_new(&options) == 0 else { throw HTTP2Error(operation: "options", code: NGHTTP2_ERR_NOMEM.rawValue) }
+        guard nghttp2_option_new(&options) == 0 else {
+            throw HTTP2Error(operation: "options", code: NGHTTP2_ERR_NOMEM.rawValue)
+        }
         defer { nghttp2_option_del(options) }
         // Rapid Reset (CVE-2023-44487) and CONTINUATION flood (CVE-2024-27316) guards, backported
         // into Debian's 1.52, plus bounds on queued ACKs and SETTINGS entries.
@@ -48,9 +52,13 @@ final class HTTP2Handler: ProtocolHandler {
 
         let limits = connection.context.limits
         var settings = [
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: limits.maxConcurrentStreams),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: limits.maxConcurrentStreams
+            ),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 1 << 20),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(limits.maxHeaderListSize)),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+                value: UInt32(limits.maxHeaderListSize)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
         ]
         if let upgrade {
@@ -80,7 +88,10 @@ final class HTTP2Handler: ProtocolHandler {
         if rv < 0 {
             connection.logger.debug(
                 "HTTP/2 session error",
-                ["client": connection.remoteAddress?.description ?? "-", "h2.error": String(cString: nghttp2_strerror(Int32(rv)))])
+                [
+                    "client": connection.remoteAddress?.description ?? "-",
+                    "h2.error": String(cString: nghttp2_strerror(Int32(rv))),
+                ])
             fatal = true
         }
         connection.outputPending()
@@ -190,14 +201,16 @@ final class HTTP2Handler: ProtocolHandler {
             body: stream.body, remoteAddress: connection.remoteAddress, peerCertificate: connection.peerCertificate)
         request.pathParameters = stream.parameters
         stream.body = []
-        dispatcher.dispatch(request, route: stream.route, failure: stream.failure, channel: stream, loop: connection.loop)
+        dispatcher.dispatch(
+            request, route: stream.route, failure: stream.failure, channel: stream, loop: connection.loop)
     }
 
     private func dispatchUpgraded(_ upgrade: HTTP2Upgrade) {
         let stream = HTTP2Stream(id: 1, handler: self, now: now)
         stream.method = upgrade.head.method
         stream.path = upgrade.head.target
-        for (name, value) in upgrade.head.headers where !HTTP1Handler.hopByHop.contains(name) && name != "http2-settings" {
+        for (name, value) in upgrade.head.headers
+        where !HTTP1Handler.hopByHop.contains(name) && name != "http2-settings" {
             stream.headers.add(name: name, value: value)
         }
         streams[1] = stream
@@ -213,7 +226,8 @@ final class HTTP2Handler: ProtocolHandler {
     func spend(_ kind: FrameBudget.Kind) {
         guard !budget.spend(kind, now: now), !fatal else { return }
         connection.logger.warning(
-            "HTTP/2 peer exceeded frame budget", ["client": connection.remoteAddress?.description ?? "-", "h2.frame": "\(kind)"])
+            "HTTP/2 peer exceeded frame budget",
+            ["client": connection.remoteAddress?.description ?? "-", "h2.frame": "\(kind)"])
         _ = nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
         fatal = true
     }
@@ -232,7 +246,8 @@ final class HTTP2Handler: ProtocolHandler {
         let withBody = !(stream.responseComplete && stream.pending.isEmpty)
         let rv = HTTP2HeaderBlock.withNameValues(fields) { nva, count in
             if withBody {
-                var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: HTTP2Callbacks.readBody)
+                var provider = nghttp2_data_provider(
+                    source: nghttp2_data_source(ptr: nil), read_callback: HTTP2Callbacks.readBody)
                 return nghttp2_submit_response(session, stream.id, nva, count, &provider)
             }
             return nghttp2_submit_response(session, stream.id, nva, count, nil)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One HTTP request as handlers see it, the same over HTTP/2 and HTTP/1.1.
 public struct Request: Sendable {
     public let id: String
@@ -58,5 +60,3 @@ public struct QueryParameters: Sendable {
         return spaced.removingPercentEncoding ?? spaced
     }
 }
-
-import Foundation

@@ -24,14 +24,16 @@ public struct Response: Sendable {
     }
 
     public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> Response {
-        Response(status: status, headers: ["content-type": "application/json"], body: .bytes(try JSONCoding.encode(value)))
+        Response(
+            status: status, headers: ["content-type": "application/json"], body: .bytes(try JSONCoding.encode(value)))
     }
 
     /// A response whose body is written while the connection stays open.
     public static func streaming(
         contentType: String, status: Int = 200, _ writer: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
     ) -> Response {
-        Response(status: status, headers: ["content-type": contentType, "cache-control": "no-store"], body: .stream(writer))
+        Response(
+            status: status, headers: ["content-type": contentType, "cache-control": "no-store"], body: .stream(writer))
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A request handler. It runs on the connection's event loop (its task prefers that loop as its
 /// executor), so it must not block: await anything that waits.
 public typealias Handler = @Sendable (Request) async throws -> Response
@@ -83,5 +85,3 @@ public struct Router: Sendable {
         return parameters
     }
 }
-
-import Foundation

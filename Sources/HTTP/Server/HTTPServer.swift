@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CLinux
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An HTTP/2 + HTTP/1.1 server on the group's event loops, with one or more listeners.
 ///
@@ -61,7 +62,12 @@ public final class HTTPServer: Sendable {
             $0.started = true
         }
         for (configuration, address) in zip(listeners, bound) {
-            context.logger.notice("listening", ["listener": configuration.name, "address": "\(address)", "tls": configuration.tls == nil ? "off" : "on"])
+            context.logger.notice(
+                "listening",
+                [
+                    "listener": configuration.name, "address": "\(address)",
+                    "tls": configuration.tls == nil ? "off" : "on",
+                ])
         }
         return bound
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CLinux
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Where a server listens and how: TLS (with or without client certificates) or cleartext.
 public struct ListenerConfiguration: Sendable {
@@ -73,7 +74,8 @@ final class Listener: Selectable {
             transport = PlainTransport(fd: socket)
         }
         Connection(
-            fd: socket, loop: loop, context: context, transport: transport, isCleartext: tls == nil, remoteAddress: remote
+            fd: socket, loop: loop, context: context, transport: transport, isCleartext: tls == nil,
+            remoteAddress: remote
         ).start()
     }
 }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 internal import CLinux
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Thin, typed wrappers over the socket calls the server makes. Every call retries `EINTR`.
 enum Socket {
@@ -9,7 +10,10 @@ enum Socket {
     /// (which carries the real port when `address.port` is 0).
     static func listen(on address: SocketAddress, backlog: Int32 = 1024) throws(SystemError) -> (Int32, SocketAddress) {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
-        let fd = try retryingEINTR("socket") { socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try retryingEINTR("socket") {
+            socket(
+                family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         do {
             try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
             if address.isIPv6 { try setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
@@ -56,7 +60,9 @@ enum Socket {
                 try retryingEINTR("getsockname") { getsockname(fd, sa, &length) }
             }
         }
-        guard let address = SocketAddress(storage: storage) else { throw SystemError(call: "getsockname", errno: EAFNOSUPPORT) }
+        guard let address = SocketAddress(storage: storage) else {
+            throw SystemError(call: "getsockname", errno: EAFNOSUPPORT)
+        }
         return address
     }
 

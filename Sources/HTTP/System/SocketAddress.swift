@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An IPv4 or IPv6 address and port, parsed from `HOST:PORT` or `[V6]:PORT`.
@@ -34,7 +34,8 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Calls `body` with this address as a `sockaddr`.
-    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> R) throws(SystemError) -> R {
+    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> R) throws(SystemError) -> R
+    {
         if isIPv6 {
             var addr = sockaddr_in6()
             addr.sin6_family = sa_family_t(AF_INET6)
@@ -71,7 +72,9 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
             self.init(host: String(cString: buffer), port: UInt16(bigEndian: port))
         case AF_INET6:
             let (addr, port) = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { ($0.pointee.sin6_addr, $0.pointee.sin6_port) }
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    ($0.pointee.sin6_addr, $0.pointee.sin6_port)
+                }
             }
             var a = addr
             inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))

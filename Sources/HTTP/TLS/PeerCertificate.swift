@@ -49,7 +49,8 @@ public struct PeerCertificate: Sendable, Hashable {
                 let ia5 = palisade_GENERAL_NAME_ia5(name),
                 let bytes = ASN1_STRING_get0_data(ia5)
             else { continue }
-            result.append(String(decoding: UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(ia5))), as: UTF8.self))
+            result.append(
+                String(decoding: UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(ia5))), as: UTF8.self))
         }
         return result
     }

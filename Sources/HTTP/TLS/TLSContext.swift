@@ -42,7 +42,8 @@ public final class TLSContext: @unchecked Sendable {
             palisade_SSL_OP_NO_RENEGOTIATION() | palisade_SSL_OP_NO_COMPRESSION()
                 | palisade_SSL_OP_CIPHER_SERVER_PREFERENCE())
         _ = palisade_SSL_CTX_set_mode(
-            context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
+            context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)
+        )
         _ = palisade_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_SERVER))
         let sessionContext = Array("palisade".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
@@ -68,19 +69,21 @@ public final class TLSContext: @unchecked Sendable {
 
         // Safety (Unmanaged): `alpn` is a stored property, so it outlives the context that
         // holds the unretained pointer.
-        SSL_CTX_set_alpn_select_cb(context, { _, out, outLength, clientList, clientLength, arg in
-            guard let arg else { return SSL_TLSEXT_ERR_NOACK }
-            let ours = Unmanaged<ALPNPreferences>.fromOpaque(arg).takeUnretainedValue().wire
-            var selected: UnsafeMutablePointer<UInt8>? = nil
-            var selectedLength: UInt8 = 0
-            // Walks our list first, so our preference (h2) wins over the client's order.
-            let result = SSL_select_next_proto(
-                &selected, &selectedLength, ours.baseAddress, UInt32(ours.count), clientList, clientLength)
-            guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_NOACK }
-            out?.pointee = UnsafePointer(selected)
-            outLength?.pointee = selectedLength
-            return SSL_TLSEXT_ERR_OK
-        }, Unmanaged.passUnretained(alpn).toOpaque())
+        SSL_CTX_set_alpn_select_cb(
+            context,
+            { _, out, outLength, clientList, clientLength, arg in
+                guard let arg else { return SSL_TLSEXT_ERR_NOACK }
+                let ours = Unmanaged<ALPNPreferences>.fromOpaque(arg).takeUnretainedValue().wire
+                var selected: UnsafeMutablePointer<UInt8>? = nil
+                var selectedLength: UInt8 = 0
+                // Walks our list first, so our preference (h2) wins over the client's order.
+                let result = SSL_select_next_proto(
+                    &selected, &selectedLength, ours.baseAddress, UInt32(ours.count), clientList, clientLength)
+                guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_NOACK }
+                out?.pointee = UnsafePointer(selected)
+                outLength?.pointee = selectedLength
+                return SSL_TLSEXT_ERR_OK
+            }, Unmanaged.passUnretained(alpn).toOpaque())
     }
 
     deinit {

@@ -4,7 +4,9 @@ extension ServerConfiguration {
     /// Resolves the configuration from `serve`'s arguments (after the subcommand), the process
     /// environment and the optional config file. Throws `UsageError` on anything unknown or
     /// malformed, naming the culprit.
-    public static func resolve(arguments: [String], environment: [String: String]) throws(UsageError) -> ServerConfiguration {
+    public static func resolve(arguments: [String], environment: [String: String]) throws(UsageError)
+        -> ServerConfiguration
+    {
         var flags: [String: String] = [:]
         var configPath = environment["PALISADE_CONFIG"]
         var index = 0
@@ -46,7 +48,9 @@ extension ServerConfiguration {
         let data: Data
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = attributes[.size] as? Int, size > 1 << 20 { throw UsageError("config file \(path) is over 1 MiB") }
+            if let size = attributes[.size] as? Int, size > 1 << 20 {
+                throw UsageError("config file \(path) is over 1 MiB")
+            }
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as UsageError {
             throw error

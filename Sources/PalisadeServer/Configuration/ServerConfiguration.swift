@@ -29,7 +29,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
 
     static let settings: [Setting] = [
-        Setting(flag: "--data-dir", key: "data_dir", help: "Directory for the CA, keys and state (default ./.palisade)") {
+        Setting(flag: "--data-dir", key: "data_dir", help: "Directory for the CA, keys and state (default ./.palisade)")
+        {
             config, value throws(UsageError) in
             guard !value.isEmpty, value.utf8.count < 4096 else { throw UsageError("--data-dir must be a path") }
             config.dataDirectory = value
@@ -38,11 +39,16 @@ public struct ServerConfiguration: Sendable, Equatable {
             config, value throws(UsageError) in
             config.listen = try address(value, "--listen")
         },
-        Setting(flag: "--http-listen", key: "http_listen", help: "Optional cleartext HTTP/1.1 + h2c listener (off by default)") {
+        Setting(
+            flag: "--http-listen", key: "http_listen",
+            help: "Optional cleartext HTTP/1.1 + h2c listener (off by default)"
+        ) {
             config, value throws(UsageError) in
             config.httpListen = try address(value, "--http-listen")
         },
-        Setting(flag: "--tls-cert", key: "tls_cert", help: "PEM certificate chain (default: issued by Palisade's own CA)") {
+        Setting(
+            flag: "--tls-cert", key: "tls_cert", help: "PEM certificate chain (default: issued by Palisade's own CA)"
+        ) {
             config, value throws(UsageError) in
             config.tlsCertificatePath = value
         },
@@ -50,24 +56,37 @@ public struct ServerConfiguration: Sendable, Equatable {
             config, value throws(UsageError) in
             config.tlsKeyPath = value
         },
-        Setting(flag: "--log-level", key: "log_level", help: "trace|debug|info|notice|warning|error|critical (default info)") {
+        Setting(
+            flag: "--log-level", key: "log_level", help: "trace|debug|info|notice|warning|error|critical (default info)"
+        ) {
             config, value throws(UsageError) in
-            guard let level = Logger.Level(name: value) else { throw UsageError("--log-level: unknown level '\(value)'") }
+            guard let level = Logger.Level(name: value) else {
+                throw UsageError("--log-level: unknown level '\(value)'")
+            }
             config.logLevel = level
         },
         Setting(flag: "--log-format", key: "log_format", help: "json|text (default json)") {
             config, value throws(UsageError) in
-            guard let format = StreamLogSink.Format(rawValue: value) else { throw UsageError("--log-format must be json or text") }
+            guard let format = StreamLogSink.Format(rawValue: value) else {
+                throw UsageError("--log-format must be json or text")
+            }
             config.logFormat = format
         },
-        Setting(flag: "--shutdown-grace", key: "shutdown_grace", help: "Seconds in-flight requests get on SIGTERM (default 10)") {
+        Setting(
+            flag: "--shutdown-grace", key: "shutdown_grace",
+            help: "Seconds in-flight requests get on SIGTERM (default 10)"
+        ) {
             config, value throws(UsageError) in
-            guard let seconds = Int(value), (0...600).contains(seconds) else { throw UsageError("--shutdown-grace must be 0-600 seconds") }
+            guard let seconds = Int(value), (0...600).contains(seconds) else {
+                throw UsageError("--shutdown-grace must be 0-600 seconds")
+            }
             config.shutdownGraceSeconds = seconds
         },
         Setting(flag: "--event-loops", key: "event_loops", help: "Event loop threads (default: one per core)") {
             config, value throws(UsageError) in
-            guard let count = Int(value), (1...256).contains(count) else { throw UsageError("--event-loops must be 1-256") }
+            guard let count = Int(value), (1...256).contains(count) else {
+                throw UsageError("--event-loops must be 1-256")
+            }
             config.eventLoops = count
         },
     ]

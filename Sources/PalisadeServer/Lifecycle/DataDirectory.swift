@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The server's data directory: created 0700, refused if another user owns it; secrets in it
@@ -17,7 +18,8 @@ public struct DataDirectory: Sendable {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if mkdir(url.path, 0o700) != 0 && errno != EEXIST {
             do {
-                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw Failure(description: "cannot create data directory \(url.path): \(error.localizedDescription)")
             }
@@ -27,7 +29,9 @@ public struct DataDirectory: Sendable {
             throw Failure(description: "data directory \(url.path) is not a directory")
         }
         guard info.st_uid == geteuid() else {
-            throw Failure(description: "data directory \(url.path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid()))")
+            throw Failure(
+                description:
+                    "data directory \(url.path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid()))")
         }
         guard access(url.path, W_OK) == 0 else {
             throw Failure(description: "data directory \(url.path) is not writable")

@@ -42,7 +42,8 @@ public final class PalisadeServer: Sendable {
         var listeners = [ListenerConfiguration(name: "api", address: configuration.listen, tls: context)]
         if let plain = configuration.httpListen {
             listeners.append(ListenerConfiguration(name: "plain", address: plain, tls: nil))
-            logger.warning("cleartext listener enabled: use it only for local tools and benchmarks", ["address": "\(plain)"])
+            logger.warning(
+                "cleartext listener enabled: use it only for local tools and benchmarks", ["address": "\(plain)"])
         }
         let group = try EventLoopGroup(count: configuration.eventLoops)
         let http = HTTPServer(group: group, router: router, listeners: listeners, logger: logger)
@@ -54,7 +55,8 @@ public final class PalisadeServer: Sendable {
             throw error
         }
         let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil)
-        return PalisadeServer(configuration: configuration, addresses: addresses, tls: tls, group: group, http: http, logger: logger)
+        return PalisadeServer(
+            configuration: configuration, addresses: addresses, tls: tls, group: group, http: http, logger: logger)
     }
 
     /// Graceful stop: no new connections, in-flight requests finish within the grace period.

@@ -14,7 +14,9 @@ public enum TLSMaterial {
 
     static let renewWithinSeconds = 30 * 86_400
 
-    public static func resolve(_ configuration: ServerConfiguration, dataDirectory: DataDirectory, logger: Logger) throws -> Paths {
+    public static func resolve(_ configuration: ServerConfiguration, dataDirectory: DataDirectory, logger: Logger)
+        throws -> Paths
+    {
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             return Paths(certificate: certificate, key: key, caCertificate: nil)
         }
@@ -33,11 +35,13 @@ public enum TLSMaterial {
         {
             let host = ProcessInfo.processInfo.hostName
             let issued = try authority.issueServerCertificate(
-                commonName: "palisade", dnsNames: Array(Set(["localhost", host])).sorted(), ipAddresses: ["127.0.0.1", "::1"])
+                commonName: "palisade", dnsNames: Array(Set(["localhost", host])).sorted(),
+                ipAddresses: ["127.0.0.1", "::1"])
             try tls.write("server.key", issued.keyPEM)
             try tls.write("server.pem", issued.certificatePEM, mode: 0o644)
             logger.notice("issued server certificate", ["path": tls.file("server.pem")])
         }
-        return Paths(certificate: tls.file("server.pem"), key: tls.file("server.key"), caCertificate: tls.file("ca.pem"))
+        return Paths(
+            certificate: tls.file("server.pem"), key: tls.file("server.key"), caCertificate: tls.file("ca.pem"))
     }
 }

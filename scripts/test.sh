@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs the whole test suite:
+#   1. swift format lint (style),
+#   2. swift test: unit tests, C wrappers against the real libraries, in-process servers,
+#   3. pytest Tests/protocol: the built binaries over real sockets, TLS, HTTP/2 and HTTP/1.1,
+#      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+bash scripts/install-deps.sh test
+
+echo "== swift format lint"
+swift format lint --strict -r Sources Tests Package.swift
+
+echo "== swift build"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build
+
+echo "== protocol tests"
+PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/protocol
