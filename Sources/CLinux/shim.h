@@ -1,12 +1,14 @@
 #ifndef PALISADE_CLINUX_SHIM_H
 #define PALISADE_CLINUX_SHIM_H
 // Linux system calls that Swift's Glibc module does not export: epoll, eventfd and accept4.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+// No _GNU_SOURCE here: it would change libc's struct definitions (fd_set) and clash with the
+// same headers as other modules (Dispatch) see them.
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+
+// glibc declares accept4 only under _GNU_SOURCE; the symbol is always there.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 
 static inline int palisade_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
     return accept4(fd, address, length, flags);
