@@ -15,18 +15,19 @@ struct RouterTests {
 
     @Test("literal and parameter segments match; parameters are percent-decoded")
     func matching() {
-        guard case .found(let route, let parameters) = router.match(method: "GET", path: "/v1/groups/web%20tier") else {
+        guard case .found(let route, let parameters) = router.match(method: "GET", target: "/v1/groups/web%20tier")
+        else {
             Issue.record("no match")
             return
         }
         #expect(parameters == ["name": "web tier"])
         #expect(route.bodyLimit == Router.defaultBodyLimit)
-        guard case .found(let post, _) = router.match(method: "POST", path: "/v1/groups") else {
+        guard case .found(let post, _) = router.match(method: "POST", target: "/v1/groups") else {
             Issue.record("no match")
             return
         }
         #expect(post.bodyLimit == 1024)
-        if case .found = router.match(method: "GET", path: "/v1/groups/a/process-profile") {
+        if case .found = router.match(method: "GET", target: "/v1/groups/a/process-profile") {
         } else {
             Issue.record("nested route did not match")
         }
@@ -34,13 +35,13 @@ struct RouterTests {
 
     @Test("a known path with another method is 405 with the allowed methods; unknown paths are 404")
     func misses() {
-        guard case .methodNotAllowed(let allowed) = router.match(method: "DELETE", path: "/v1/groups") else {
+        guard case .methodNotAllowed(let allowed) = router.match(method: "DELETE", target: "/v1/groups") else {
             Issue.record("expected 405")
             return
         }
         #expect(Set(allowed) == ["GET", "POST"])
-        if case .notFound = router.match(method: "GET", path: "/v1/nothing") {} else { Issue.record("expected 404") }
-        if case .notFound = router.match(method: "GET", path: "/v1/groups/a/b/c") {
+        if case .notFound = router.match(method: "GET", target: "/v1/nothing") {} else { Issue.record("expected 404") }
+        if case .notFound = router.match(method: "GET", target: "/v1/groups/a/b/c") {
         } else {
             Issue.record("expected 404")
         }
@@ -48,7 +49,7 @@ struct RouterTests {
 
     @Test("HEAD is served by the GET route")
     func head() {
-        if case .found(let route, _) = router.match(method: "HEAD", path: "/v1/groups") {
+        if case .found(let route, _) = router.match(method: "HEAD", target: "/v1/groups") {
             #expect(route.method == "GET")
         } else {
             Issue.record("HEAD did not match GET")

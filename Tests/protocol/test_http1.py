@@ -36,6 +36,15 @@ def test_keep_alive_and_pipelining_answer_in_order(testbed):
     assert bodies[:3] == [b"item 0", b"item 1", b"item 2"] and bodies[-1].startswith(b"item last")
 
 
+def test_thousands_of_pipelined_requests_in_one_write_are_all_answered(testbed):
+    sock = plain(testbed, timeout=20)
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    sock.sendall(request * 3000 + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = read_until_close(sock, limit=10 << 20, timeout=20)
+    assert data.count(b"HTTP/1.1 200 OK") == 3001
+    assert testbed.alive()
+
+
 def test_chunked_request_body_is_reassembled(testbed):
     sock = plain(testbed)
     sock.sendall(b"POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"

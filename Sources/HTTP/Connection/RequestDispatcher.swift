@@ -7,29 +7,56 @@ final class RequestDispatcher: Sendable {
     let router: Router
     let logger: Logger
     private let sequence = Atomic<UInt64>(0)
-    private let idPrefix: String
+    /// Six random hex digits per process, so ids from different replicas do not collide.
+    private let idPrefix: [UInt8]
 
     init(router: Router, logger: Logger) {
         self.router = router
         self.logger = logger
-        idPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        idPrefix = Array(String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16).utf8)
     }
 
+    /// `<prefix>-<hex counter>`: at most 15 bytes for the first 4 billion requests, so Swift keeps
+    /// it inline and minting one costs no allocation.
     func nextRequestID() -> String {
-        "\(idPrefix)-\(sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
+        var number = sequence.wrappingAdd(1, ordering: .relaxed).newValue
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var end = 0
+            for byte in idPrefix {
+                buffer[end] = byte
+                end += 1
+            }
+            buffer[end] = UInt8(ascii: "-")
+            end += 1
+            let digitsStart = end
+            repeat {
+                let digit = UInt8(number & 0xF)
+                buffer[end] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                end += 1
+                number >>= 4
+            } while number > 0
+            buffer[digitsStart..<end].reverse()
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<end]), as: UTF8.self)
+        }
     }
 
     /// Starts the exchange. Called on `loop`; `channel` belongs to that loop.
+    ///
+    /// The handler's task starts immediately, on this thread, and runs until its first real
+    /// suspension (SE-0472): a handler that needs no I/O answers before this returns, with no
+    /// trip through the loop's job queue. Its executor preference is the loop, so whatever it
+    /// awaits, it resumes here. Channels must therefore accept a response while their protocol
+    /// code is still on the stack (nghttp2 allows submitting from inside its callbacks).
     func dispatch(
         _ request: Request, route: Router.Route?, failure: HTTPError?, channel: any ResponseChannel, loop: EventLoop
     ) {
         let bound = LoopBound(channel, loop: loop)
         let started = loop.now
-        let task = Task(executorPreference: loop) { [self] in
+        let task = Task.immediate(executorPreference: loop) { [self] in
             let response = await respond(to: request, route: route, failure: failure)
             await deliver(response, request: request, to: bound, started: started)
         }
-        channel.onClose = { task.cancel() }
+        channel.task = task
     }
 
     private func respond(to request: Request, route: Router.Route?, failure: HTTPError?) async -> Response {
@@ -52,22 +79,16 @@ final class RequestDispatcher: Sendable {
     private func deliver(
         _ response: Response, request: Request, to bound: LoopBound<any ResponseChannel>, started: UInt64
     ) async {
-        let headers = {
-            var headers = response.headers
-            headers.replaceOrAdd(name: "x-request-id", value: request.id)
-            return headers
-        }()
         let isHead = request.method == "HEAD"
+        await returnToLoop(bound.loop)
         switch response.body {
         case .bytes(let body):
-            await onLoop(bound.loop) {
-                bound.value.sendHead(
-                    status: response.status, headers: headers, body: isHead ? [] : body, complete: true)
-            }
+            bound.value.sendHead(
+                status: response.status, headers: response.headers, requestID: request.id, body: isHead ? [] : body,
+                complete: true)
         case .stream(let produce):
-            await onLoop(bound.loop) {
-                bound.value.sendHead(status: response.status, headers: headers, body: [], complete: isHead)
-            }
+            bound.value.sendHead(
+                status: response.status, headers: response.headers, requestID: request.id, body: [], complete: isHead)
             if !isHead {
                 let writer = ResponseBodyWriter(channel: bound)
                 do {
@@ -92,14 +113,13 @@ final class RequestDispatcher: Sendable {
         }
     }
 
-    /// Runs `body` on the loop: directly when already there (the usual case, thanks to the
-    /// task's executor preference), otherwise by hopping.
-    private func onLoop(_ loop: EventLoop, _ body: @escaping @Sendable () -> Void) async {
-        if loop.inEventLoop { return body() }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            loop.execute {
-                body()
-                continuation.resume()
+    /// Makes sure the task runs on `loop`. It almost always does already: the task prefers the
+    /// loop as its executor, so every resumption lands there. If not, one suspension that the
+    /// loop resumes brings it back, because a task resumes on its preferred executor.
+    private func returnToLoop(_ loop: EventLoop) async {
+        if !loop.inEventLoop {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                loop.execute { continuation.resume() }
             }
         }
     }

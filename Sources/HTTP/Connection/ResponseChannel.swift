@@ -3,7 +3,8 @@
 /// Threading: confined to the connection's loop. Once the peer or the connection is gone,
 /// `isClosed` is true and sends are dropped.
 protocol ResponseChannel: AnyObject {
-    func sendHead(status: Int, headers: HTTPHeaders, body: [UInt8], complete: Bool)
+    /// Starts the response. `requestID` goes out as `x-request-id`.
+    func sendHead(status: Int, headers: HTTPHeaders, requestID: String, body: [UInt8], complete: Bool)
     func sendBody(_ bytes: [UInt8], complete: Bool)
     /// Body bytes accepted but not yet handed to the socket.
     var bufferedBodyBytes: Int { get }
@@ -11,8 +12,9 @@ protocol ResponseChannel: AnyObject {
     /// Called once when buffered output drains below the low-water mark (`true`) or the channel
     /// closes (`false`).
     func whenWritable(_ callback: @escaping (Bool) -> Void)
-    /// Called once when the channel closes before the response completed.
-    var onClose: (() -> Void)? { get set }
+    /// The task producing the response, cancelled when the channel closes before the response
+    /// completed (or, for a streamed body, when the server shuts down).
+    var task: Task<Void, Never>? { get set }
 }
 
 /// Holds a loop-confined value so it can travel inside a `Sendable` closure or task.

@@ -32,6 +32,10 @@ public final class EventLoop: @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private var thread = pthread_t()
     private var stopped = false
+    /// Work posted from the loop's own thread: no lock needed, and no wake-up either.
+    private var localWork: [Work] = []
+    /// An emptied work array kept for reuse, so draining does not allocate per iteration.
+    private var spareWork: [Work] = []
     private var watched: [(any Selectable)?] = []
     private var dirty: [any Flushable] = []
     private var timers: TimerWheel
@@ -71,13 +75,17 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     func post(_ work: Work) {
+        if inEventLoop {
+            localWork.append(work)
+            return
+        }
         let wake = inbox.withLock { inbox -> Bool in
             inbox.work.append(work)
             if inbox.wakePending { return false }
             inbox.wakePending = true
             return true
         }
-        if wake && !inEventLoop {
+        if wake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
@@ -131,14 +139,15 @@ public final class EventLoop: @unchecked Sendable {
             started.signal()
             run()
         }
-        thread.stackSize = 1 << 20
+        // Handlers start on the loop thread, inside protocol callbacks: give them room.
+        thread.stackSize = 8 << 20
         thread.start()
     }
 
     private func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopped {
-            let hasWork = inbox.withLock { !$0.work.isEmpty } || !dirty.isEmpty
+            let hasWork = !localWork.isEmpty || !dirty.isEmpty || inbox.withLock { !$0.work.isEmpty }
             let timeout = hasWork ? 0 : timers.millisecondsUntilNextTick(now: MonotonicClock.nowMilliseconds())
             let count = epoll_wait(epollFD, &events, Int32(events.count), timeout)
             now = MonotonicClock.nowMilliseconds()
@@ -173,18 +182,28 @@ public final class EventLoop: @unchecked Sendable {
         // Work posted by the work itself runs in the same iteration, a few rounds at most, so a
         // task that keeps re-posting cannot starve the sockets.
         for _ in 0..<4 {
-            let work = inbox.withLock { inbox -> [Work] in
+            var work = spareWork
+            spareWork = []
+            swap(&work, &localWork)
+            inbox.withLock { inbox in
                 inbox.wakePending = false
-                defer { inbox.work.removeAll(keepingCapacity: true) }
-                return inbox.work
+                if !inbox.work.isEmpty {
+                    work += inbox.work
+                    inbox.work.removeAll(keepingCapacity: true)
+                }
             }
-            if work.isEmpty { return }
+            if work.isEmpty {
+                spareWork = work
+                return
+            }
             for item in work {
                 switch item {
                 case .task(let task): task()
                 case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
                 }
             }
+            work.removeAll(keepingCapacity: true)
+            spareWork = work
         }
     }
 

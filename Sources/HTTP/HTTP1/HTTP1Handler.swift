@@ -12,7 +12,8 @@ struct HTTP2Upgrade {
 ///
 /// Threading: confined to the connection's loop.
 final class HTTP1Handler: ProtocolHandler {
-    unowned let connection: Connection
+    // Safety (unowned(unsafe)): the connection owns this handler and outlives it.
+    unowned(unsafe) let connection: Connection
     private var parser: HTTP1Parser
     private var input = ByteBuffer()
     private var queued = ByteBuffer()
@@ -24,6 +25,9 @@ final class HTTP1Handler: ProtocolHandler {
     private var shuttingDown = false
     private var upgrade: HTTP2Upgrade?
     private var headStartedAt: UInt64?
+    /// True while `process()` is on the stack. A response completed synchronously inside it
+    /// (handlers start immediately) must not recurse into it once per pipelined request.
+    private var isProcessing = false
     private var writableWaiters: [(Bool) -> Void] = []
 
     init(connection: Connection) {
@@ -107,6 +111,9 @@ final class HTTP1Handler: ProtocolHandler {
     // MARK: Parsing
 
     private func process() {
+        guard !isProcessing else { return }  // The frame below us picks up the next request.
+        isProcessing = true
+        defer { isProcessing = false }
         while !finished && upgrade == nil {
             if exchange?.channel != nil { return }  // Answering; the next request waits its turn.
             if exchange == nil {
@@ -137,9 +144,9 @@ final class HTTP1Handler: ProtocolHandler {
             return
         }
         nextExchangeID += 1
-        let path = String(head.target.prefix { $0 != "?" })
+
         var exchange = HTTP1Exchange(id: nextExchangeID, head: head, lastBodyProgress: now)
-        switch connection.context.dispatcher.router.match(method: head.method, path: path) {
+        switch connection.context.dispatcher.router.match(method: head.method, target: head.target) {
         case .found(let route, let parameters):
             exchange.route = route
             exchange.parameters = parameters
@@ -217,9 +224,13 @@ final class HTTP1Handler: ProtocolHandler {
 
     func isCurrent(_ exchangeID: Int) -> Bool { exchange?.id == exchangeID && exchange?.channel != nil }
 
-    func writeHead(status: Int, headers: HTTPHeaders, bodyCount: Int, chunked: Bool, forceClose: Bool = false) {
+    func writeHead(
+        status: Int, headers: HTTPHeaders, requestID: String? = nil, bodyCount: Int, chunked: Bool,
+        forceClose: Bool = false
+    ) {
         var head = "HTTP/1.1 \(status) \(HTTPError.reasonPhrase(status))\r\n"
-        for (name, value) in headers where !Self.hopByHop.contains(name) {
+        if let requestID { head += "x-request-id: \(requestID)\r\n" }
+        for (name, value) in headers where !HTTPHeaders.isHopByHop(name) {
             head += "\(name): \(value)\r\n"
         }
         head += chunked ? "transfer-encoding: chunked\r\n" : "content-length: \(bodyCount)\r\n"
@@ -252,8 +263,6 @@ final class HTTP1Handler: ProtocolHandler {
         if finished && queued.isEmpty { return callback(false) }
         writableWaiters.append(callback)
     }
-
-    static let hopByHop: Set<String> = ["connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"]
 
     private static func h2cUpgrade(_ head: HTTP1RequestHead) -> HTTP2Upgrade? {
         guard head.minorVersion == 1, !head.hasBody,

@@ -8,7 +8,7 @@ final class HTTP1ResponseChannel: ResponseChannel {
     private var chunked = false
     private var completed = false
     private(set) var isClosed = false
-    var onClose: (() -> Void)?
+    var task: Task<Void, Never>?
 
     init(handler: HTTP1Handler, exchangeID: Int, isHead: Bool) {
         self.handler = handler
@@ -21,10 +21,11 @@ final class HTTP1ResponseChannel: ResponseChannel {
         return handler
     }
 
-    func sendHead(status: Int, headers: HTTPHeaders, body: [UInt8], complete: Bool) {
+    func sendHead(status: Int, headers: HTTPHeaders, requestID: String, body: [UInt8], complete: Bool) {
         guard let handler = liveHandler else { return }
         chunked = !complete && !isHead
-        handler.writeHead(status: status, headers: headers, bodyCount: body.count, chunked: chunked)
+        handler.writeHead(
+            status: status, headers: headers, requestID: requestID, bodyCount: body.count, chunked: chunked)
         if !isHead { handler.writeBody(body, chunked: false) }
         if complete { finish(handler) }
     }
@@ -49,13 +50,13 @@ final class HTTP1ResponseChannel: ResponseChannel {
 
     /// Server shutdown: a streamed response ends cleanly (its task is cancelled).
     func cancelStream() {
-        if chunked { onClose?() }
+        if chunked { task?.cancel() }
     }
 
     func close() {
         guard !isClosed else { return }
         isClosed = true
-        if !completed { onClose?() }
-        onClose = nil
+        if !completed { task?.cancel() }
+        task = nil
     }
 }

@@ -43,7 +43,7 @@ enum HTTP2Callbacks {
         case ":path": stream.path = valueText
         case ":authority": stream.authority = valueText
         case ":scheme": break
-        default: stream.headers.add(name: nameText, value: valueText)
+        default: stream.headers.appendLowercased(name: nameText, value: valueText)
         }
         return 0
     }

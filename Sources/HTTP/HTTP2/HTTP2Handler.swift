@@ -13,7 +13,8 @@ struct HTTP2Error: Error, CustomStringConvertible {
 /// freed in `deinit`. Threading: confined to the connection's loop; nghttp2 calls back only
 /// from inside `mem_recv` / `mem_send` / `submit_*`, i.e. on the same thread.
 final class HTTP2Handler: ProtocolHandler {
-    unowned let connection: Connection
+    // Safety (unowned(unsafe)): the connection owns this handler and outlives it.
+    unowned(unsafe) let connection: Connection
     private(set) var session: OpaquePointer?
     var streams: [Int32: HTTP2Stream] = [:]
     var budget: FrameBudget
@@ -159,8 +160,7 @@ final class HTTP2Handler: ProtocolHandler {
 
     /// The request head is complete: route it, and reject early what can be rejected.
     func headersComplete(_ stream: HTTP2Stream) {
-        let path = String(stream.path.prefix { $0 != "?" })
-        switch connection.context.dispatcher.router.match(method: stream.method, path: path) {
+        switch connection.context.dispatcher.router.match(method: stream.method, target: stream.path) {
         case .found(let route, let parameters):
             stream.route = route
             stream.parameters = parameters
@@ -210,7 +210,7 @@ final class HTTP2Handler: ProtocolHandler {
         stream.method = upgrade.head.method
         stream.path = upgrade.head.target
         for (name, value) in upgrade.head.headers
-        where !HTTP1Handler.hopByHop.contains(name) && name != "http2-settings" {
+        where !HTTPHeaders.isHopByHop(name) && name != "http2-settings" {
             stream.headers.add(name: name, value: value)
         }
         streams[1] = stream
@@ -239,12 +239,13 @@ final class HTTP2Handler: ProtocolHandler {
 
     // MARK: Responses
 
-    func submitResponse(for stream: HTTP2Stream, status: Int, headers: HTTPHeaders) {
-        var fields: [(String, String)] = [(":status", String(status))]
-        for (name, value) in headers where !HTTP1Handler.hopByHop.contains(name) { fields.append((name, value)) }
-        if stream.responseComplete { fields.append(("content-length", String(stream.pending.count))) }
+    func submitResponse(for stream: HTTP2Stream, status: Int, headers: HTTPHeaders, requestID: String) {
         let withBody = !(stream.responseComplete && stream.pending.isEmpty)
-        let rv = HTTP2HeaderBlock.withNameValues(fields) { nva, count in
+        let contentLength = stream.responseComplete ? stream.pending.count : nil
+        let rv = HTTP2HeaderBlock.withResponseHeaders(
+            status: status, headers: headers, requestID: requestID, contentLength: contentLength
+        ) {
+            nva, count in
             if withBody {
                 var provider = nghttp2_data_provider(
                     source: nghttp2_data_source(ptr: nil), read_callback: HTTP2Callbacks.readBody)
@@ -267,28 +268,59 @@ final class HTTP2Handler: ProtocolHandler {
     }
 }
 
-/// Builds the `nghttp2_nv` array for a header list; the pointers live only inside `body`
-/// (nghttp2 copies names and values during submit).
+/// Builds a response's `nghttp2_nv` list in stack memory (no heap allocation per response);
+/// the pointers live only inside `submit`, and nghttp2 copies names and values during it.
 enum HTTP2HeaderBlock {
-    static func withNameValues<R>(_ fields: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        var storage: [UInt8] = []
-        var offsets: [(Int, Int, Int, Int)] = []
-        for (name, value) in fields {
-            let nameStart = storage.count
-            storage.append(contentsOf: name.utf8)
-            let valueStart = storage.count
-            storage.append(contentsOf: value.utf8)
-            offsets.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+    static func withResponseHeaders(
+        status: Int, headers: HTTPHeaders, requestID: String, contentLength: Int?,
+        _ submit: (UnsafePointer<nghttp2_nv>, Int) -> Int32
+    ) -> Int32 {
+        let statusText = String(status)
+        let lengthText = contentLength.map { String($0) }
+        var count = 3
+        var byteCount =
+            ":status".utf8.count + statusText.utf8.count + "content-length".utf8.count
+            + (lengthText?.utf8.count ?? 0) + "x-request-id".utf8.count + requestID.utf8.count
+        for (name, value) in headers where !HTTPHeaders.isHopByHop(name) {
+            count += 1
+            byteCount += name.utf8.count + value.utf8.count
         }
-        storage.append(0)  // Never an empty allocation.
-        return storage.withUnsafeMutableBufferPointer { bytes in
-            let base = bytes.baseAddress!
-            let nva = offsets.map { nameStart, nameLength, valueStart, valueLength in
-                nghttp2_nv(
-                    name: base + nameStart, value: base + valueStart, namelen: nameLength, valuelen: valueLength,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { storage in
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: count) { nva in
+                var offset = 0
+                var index = 0
+                func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
+                    let start = storage.baseAddress! + offset
+                    let copied = text.utf8.withContiguousStorageIfAvailable { source in
+                        start.update(from: source.baseAddress!, count: source.count)
+                        return source.count
+                    }
+                    if let copied {
+                        offset += copied
+                    } else {
+                        for byte in text.utf8 {
+                            storage[offset] = byte
+                            offset += 1
+                        }
+                    }
+                    return (start, offset - (start - storage.baseAddress!))
+                }
+                func put(_ name: String, _ value: String, noIndex: Bool = false) {
+                    let (namePointer, nameLength) = copy(name)
+                    let (valuePointer, valueLength) = copy(value)
+                    let flags = noIndex ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE
+                    nva[index] = nghttp2_nv(
+                        name: namePointer, value: valuePointer, namelen: nameLength, valuelen: valueLength,
+                        flags: UInt8(flags.rawValue))
+                    index += 1
+                }
+                put(":status", statusText)
+                for (name, value) in headers where !HTTPHeaders.isHopByHop(name) { put(name, value) }
+                // Unique per response: indexing it would only churn the HPACK table.
+                put("x-request-id", requestID, noIndex: true)
+                if let lengthText { put("content-length", lengthText) }
+                return submit(nva.baseAddress!, index)
             }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
         }
     }
 }

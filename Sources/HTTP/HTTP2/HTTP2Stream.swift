@@ -28,23 +28,24 @@ final class HTTP2Stream: ResponseChannel {
     var deferred = false
     var lastOutputProgress: UInt64
     private(set) var isClosed = false
-    var onClose: (() -> Void)?
+    var task: Task<Void, Never>?
     private var writableWaiters: [(Bool) -> Void] = []
 
     init(id: Int32, handler: HTTP2Handler, now: UInt64) {
         self.id = id
         self.handler = handler
+        headers.reserveCapacity(8)
         lastInputProgress = now
         lastOutputProgress = now
     }
 
-    func sendHead(status: Int, headers: HTTPHeaders, body: [UInt8], complete: Bool) {
+    func sendHead(status: Int, headers: HTTPHeaders, requestID: String, body: [UInt8], complete: Bool) {
         guard !isClosed, !responseStarted, let handler else { return }
         responseStarted = true
         responseComplete = complete
         isStreaming = !complete
         pending.append(contentsOf: body)
-        handler.submitResponse(for: self, status: status, headers: headers)
+        handler.submitResponse(for: self, status: status, headers: headers, requestID: requestID)
     }
 
     func sendBody(_ bytes: [UInt8], complete: Bool) {
@@ -80,15 +81,15 @@ final class HTTP2Stream: ResponseChannel {
     /// Server shutdown: ends a streamed response by cancelling its producer, which then
     /// finishes the body cleanly.
     func cancelStream() {
-        if isStreaming && !responseComplete { onClose?() }
+        if isStreaming && !responseComplete { task?.cancel() }
     }
 
     func close() {
         guard !isClosed else { return }
         isClosed = true
         pending.removeAll()
-        if !responseComplete { onClose?() }
-        onClose = nil
+        if !responseComplete { task?.cancel() }
+        task = nil
         let waiters = writableWaiters
         writableWaiters.removeAll()
         for waiter in waiters { waiter(false) }

@@ -18,9 +18,12 @@ public struct Router: Sendable {
     }
 
     enum Segment: Sendable, Equatable {
-        case literal(String)
+        case literal([UInt8])
         case parameter(String)
     }
+
+    /// Paths deeper than this match no route.
+    static let maxSegments = 32
 
     enum Match {
         case found(Route, parameters: [String: String])
@@ -38,7 +41,7 @@ public struct Router: Sendable {
     ) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
-            return .literal(String(part))
+            return .literal(Array(part.utf8))
         }
         precondition(
             !routes.contains { $0.method == method && $0.segments == segments }, "route \(method) \(pattern) twice")
@@ -50,7 +53,7 @@ public struct Router: Sendable {
         routes.map { route in
             let path = route.segments.map { segment -> String in
                 switch segment {
-                case .literal(let text): return text
+                case .literal(let bytes): return String(decoding: bytes, as: UTF8.self)
                 case .parameter(let name): return "{\(name)}"
                 }
             }
@@ -58,11 +61,34 @@ public struct Router: Sendable {
         }
     }
 
-    func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+    /// Matches a request target (path and optional query) without allocating on the way: the
+    /// path is split into byte ranges on the stack and compared with each route's segments.
+    func match(method: String, target: String) -> Match {
+        var target = target
+        return target.withUTF8 { bytes in
+            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.count
+            return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: Self.maxSegments) { ranges in
+                var count = 0
+                var start = 0
+                for i in 0...end where i == end || bytes[i] == UInt8(ascii: "/") {
+                    if i > start {
+                        guard count < Self.maxSegments else { return .notFound }
+                        ranges[count] = start..<i
+                        count += 1
+                    }
+                    start = i + 1
+                }
+                return match(method: method, bytes: bytes, segments: UnsafeBufferPointer(rebasing: ranges[0..<count]))
+            }
+        }
+    }
+
+    private func match(method: String, bytes: UnsafeBufferPointer<UInt8>, segments: UnsafeBufferPointer<Range<Int>>)
+        -> Match
+    {
         var allowed: [String] = []
-        for route in routes where route.segments.count == parts.count {
-            guard let parameters = Self.bind(route.segments, to: parts) else { continue }
+        for route in routes where route.segments.count == segments.count {
+            guard let parameters = Self.bind(route.segments, bytes: bytes, to: segments) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
                 return .found(route, parameters: parameters)
             }
@@ -71,14 +97,18 @@ public struct Router: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
     }
 
-    private static func bind(_ segments: [Segment], to parts: [Substring]) -> [String: String]? {
+    private static func bind(
+        _ segments: [Segment], bytes: UnsafeBufferPointer<UInt8>, to ranges: UnsafeBufferPointer<Range<Int>>
+    ) -> [String: String]? {
         var parameters: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
+        for (segment, range) in zip(segments, ranges) {
+            let part = UnsafeBufferPointer(rebasing: bytes[range])
             switch segment {
-            case .literal(let text):
-                if text != part { return nil }
+            case .literal(let literal):
+                if !literal.elementsEqual(part) { return nil }
             case .parameter(let name):
-                guard let decoded = part.removingPercentEncoding, !decoded.isEmpty else { return nil }
+                guard let decoded = String(decoding: part, as: UTF8.self).removingPercentEncoding, !decoded.isEmpty
+                else { return nil }
                 parameters[name] = decoded
             }
         }

@@ -19,6 +19,18 @@ struct ByteBuffer {
         storage.append(contentsOf: bytes)
     }
 
+    /// Appends an array; into an empty buffer it is adopted rather than copied (copy-on-write
+    /// shares the handler's response body until it is consumed).
+    mutating func append(contentsOf bytes: [UInt8]) {
+        if storage.isEmpty {
+            storage = bytes
+            readIndex = 0
+            return
+        }
+        compactIfWorthIt()
+        storage.append(contentsOf: bytes)
+    }
+
     mutating func append(_ string: String) {
         append(contentsOf: string.utf8)
     }
