@@ -42,6 +42,7 @@ error_log $work/nginx-error.log error;
 events { worker_connections 4096; }
 http {
     access_log off;
+    keepalive_requests 10000000;
     default_type application/json;
     server {
         listen 127.0.0.1:19445 ssl http2;
