@@ -26,8 +26,9 @@ let package = Package(
 
         .target(name: "Logging"),
         .target(name: "HTTP", dependencies: ["Logging", "CLinux", "COpenSSL", "CNGHTTP2"]),
+        .target(name: "Storage", dependencies: ["Logging", "HTTP", "CPostgres"]),
         .target(name: "Enforcers", dependencies: ["Logging", "HTTP", "COpenSSL"]),
-        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Enforcers"]),
+        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "Enforcers"]),
 
         .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
         .executableTarget(name: "palisadectl", dependencies: []),
@@ -38,6 +39,7 @@ let package = Package(
             name: "http-testbed", dependencies: ["HTTP", "Logging"], path: "Tests/HTTPTestbed"),
 
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging"]),
         .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "Enforcers", "Logging"]),
     ]
 )

@@ -40,7 +40,7 @@ public final class EventLoop: @unchecked Sendable {
     private var dirty: [any Flushable] = []
     private var timers: TimerWheel
     /// The monotonic time at the start of this iteration, in milliseconds.
-    private(set) var now: UInt64
+    public private(set) var now: UInt64
     /// Scratch space for socket reads; every connection of this loop borrows it in turn.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
@@ -97,6 +97,23 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Loop-thread API
 
+    /// Readiness interest for `register` and `modify`, without exposing epoll's constants.
+    public struct Interest: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let read = Interest(rawValue: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+        public static let write = Interest(rawValue: EPOLLOUT.rawValue)
+    }
+
+    /// Starts watching a file descriptor for other modules (the database layer). Loop thread only.
+    public func register(_ selectable: any Selectable, interest: Interest) throws(SystemError) {
+        try register(selectable, events: interest.rawValue)
+    }
+
+    public func modify(_ selectable: any Selectable, interest: Interest) {
+        modify(selectable, events: interest.rawValue)
+    }
+
     func register(_ selectable: any Selectable, events: UInt32) throws(SystemError) {
         let fd = selectable.fd
         var event = epoll_event(events: events, data: epoll_data_t(fd: fd))
@@ -111,7 +128,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Stops watching the fd. The caller still owns it and closes it afterwards.
-    func deregister(_ selectable: any Selectable) {
+    public func deregister(_ selectable: any Selectable) {
         let fd = selectable.fd
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
         if Int(fd) < watched.count { watched[Int(fd)] = nil }

@@ -1,7 +1,7 @@
 /// A file descriptor an event loop watches, with the code to run when it is ready.
 ///
 /// Threading: every method is called on the owning loop's thread only.
-protocol Selectable: AnyObject {
+public protocol Selectable: AnyObject {
     var fd: Int32 { get }
     func readable()
     func writable()

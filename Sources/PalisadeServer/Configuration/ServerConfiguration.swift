@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var listen = SocketAddress(host: "127.0.0.1", port: 10443)
     /// Optional cleartext listener (HTTP/1.1 + h2c), off unless asked for.
     public var httpListen: SocketAddress?
+    /// libpq URI or conninfo; nil runs the embedded PostgreSQL in the data directory.
+    public var databaseURL: String?
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var logLevel = Logger.Level.info
@@ -45,6 +47,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         ) {
             config, value throws(UsageError) in
             config.httpListen = try address(value, "--http-listen")
+        },
+        Setting(
+            flag: "--database-url", key: "database_url",
+            help: "PostgreSQL URI or conninfo (default: embedded PostgreSQL in the data dir)"
+        ) {
+            config, value throws(UsageError) in
+            guard !value.isEmpty, value.utf8.count < 4096 else {
+                throw UsageError("--database-url must be a libpq URI or conninfo")
+            }
+            config.databaseURL = value
         },
         Setting(
             flag: "--tls-cert", key: "tls_cert", help: "PEM certificate chain (default: issued by Palisade's own CA)"

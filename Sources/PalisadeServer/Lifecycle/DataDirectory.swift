@@ -41,6 +41,29 @@ public struct DataDirectory: Sendable {
 
     public func file(_ name: String) -> String { path + "/" + name }
 
+    /// Takes the directory's exclusive lock for the life of the process, so a second server on
+    /// the same directory refuses to start instead of sharing (and corrupting) its state.
+    public func lock() throws(Failure) -> Int32 {
+        let lockPath = file("palisade.lock")
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw Failure(description: "cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            let holder =
+                n > 0
+                ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            throw Failure(description: "data directory \(path) is in use by another palisade process (pid \(holder))")
+        }
+        ftruncate(fd, 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return fd
+    }
+
     public func subdirectory(_ name: String) throws(Failure) -> DataDirectory {
         try DataDirectory.prepare(file(name))
     }
