@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs the whole test suite:
 #   1. swift format lint (style),
-#   2. swift test: unit tests, C wrappers against the real libraries, in-process servers,
+#   2. swift test: unit tests, C wrappers against the real libraries, in-process servers, the
+#      storage layer against a real PostgreSQL (scripts/test-postgres.sh starts a throwaway one),
 #   3. pytest Tests/protocol: the built binaries over real sockets, TLS, HTTP/2 and HTTP/1.1,
 #      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time).
 set -euo pipefail
@@ -11,6 +12,11 @@ bash scripts/install-deps.sh test
 
 echo "== swift format lint"
 swift format lint --strict -r Sources Tests Package.swift
+
+echo "== test PostgreSQL"
+PALISADE_TEST_DATABASE_URL=$(bash scripts/test-postgres.sh start)
+export PALISADE_TEST_DATABASE_URL
+trap 'bash scripts/test-postgres.sh stop' EXIT
 
 echo "== swift build"
 swift build --build-tests

@@ -33,8 +33,11 @@ public final class EmbeddedPostgres: Sendable {
         let dataDirectory: String
         let binDirectory: String
         let runAs: String?  // nil: this process's own user
-        var cluster: String { dataDirectory + "/pg" }
-        var socketDirectory: String { dataDirectory + "/pg-run" }
+        /// Where the cluster and its socket live: the data directory itself, unless the
+        /// unprivileged user cannot reach it (see `clusterBase`).
+        var base: String
+        var cluster: String { base + "/pg" }
+        var socketDirectory: String { base + "/pg-run" }
         var passwordFile: String { dataDirectory + "/pg-password" }
         var logFile: String { dataDirectory + "/postgres.log" }
     }
@@ -50,8 +53,10 @@ public final class EmbeddedPostgres: Sendable {
 
     /// Initialises the cluster if needed, starts it and waits until it accepts connections.
     public static func start(dataDirectory: String, logger: Logger) async throws -> EmbeddedPostgres {
+        let runAs = try unprivilegedUser()
         let layout = try Layout(
-            dataDirectory: dataDirectory, binDirectory: findBinDirectory(), runAs: unprivilegedUser())
+            dataDirectory: dataDirectory, binDirectory: findBinDirectory(), runAs: runAs,
+            base: clusterBase(dataDirectory: dataDirectory, runAs: runAs, logger: logger))
         try prepareDirectories(layout)
         let password = try initialiseIfNeeded(layout, logger: logger)
         let server = EmbeddedPostgres(layout: layout, password: password, logger: logger)
@@ -87,6 +92,33 @@ public final class EmbeddedPostgres: Sendable {
         return "postgres"
     }
 
+    /// The data directory when the unprivileged user can traverse to it. When it cannot (a data
+    /// directory under `/root`, or in a 0700 temporary directory), the cluster goes to
+    /// `/var/lib/palisade/embedded/<hash of the data directory path>` instead, rather than
+    /// loosening the permissions of directories Palisade does not own.
+    static func clusterBase(dataDirectory: String, runAs: String?, logger: Logger) throws -> String {
+        guard let user = runAs else { return dataDirectory }
+        let parent = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().path
+        if try run("/usr/bin/test", ["-x", parent], as: user) == 0 {
+            // Traverse only for others: the unprivileged server reaches its directories, and
+            // nobody can list the data directory.
+            chmod(dataDirectory, 0o711)
+            return dataDirectory
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: a stable name, not a secret.
+        for byte in dataDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let base = "/var/lib/palisade/embedded/" + String(hash, radix: 16)
+        for (directory, mode) in [("/var/lib/palisade", 0o755), ("/var/lib/palisade/embedded", 0o711), (base, 0o711)] {
+            if mkdir(directory, mode_t(mode)) != 0 && errno != EEXIST {
+                throw Failure(description: "cannot create \(directory): \(String(cString: strerror(errno)))")
+            }
+        }
+        logger.notice(
+            "embedded PostgreSQL lives outside the data directory, which its unprivileged user cannot reach",
+            ["path": base, "user": user])
+        return base
+    }
+
     static func prepareDirectories(_ layout: Layout) throws {
         for directory in [layout.cluster, layout.socketDirectory] {
             if mkdir(directory, 0o700) != 0 && errno != EEXIST {
@@ -96,9 +128,6 @@ public final class EmbeddedPostgres: Sendable {
         }
         guard let user = layout.runAs else { return }
         guard let account = getpwnam(user) else { throw Failure(description: "no user \(user)") }
-        // The unprivileged server must reach its own directories through the data directory,
-        // which stays unlistable to others (0711: traverse only).
-        chmod(layout.dataDirectory, 0o711)
         for directory in [layout.cluster, layout.socketDirectory] {
             guard chown(directory, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
                 throw Failure(description: "cannot hand \(directory) to \(user): \(String(cString: strerror(errno)))")
