@@ -14,6 +14,7 @@ enum PalisadeCommand {
 
         Commands:
           serve     Run the server (the default command)
+          migrate   Apply pending database migrations, then exit
           help      Show this help
 
         Run 'palisade serve --help' for the server's options.
@@ -26,6 +27,8 @@ enum PalisadeCommand {
         switch command {
         case "serve":
             return await serve(arguments)
+        case "migrate":
+            return await migrate(arguments)
         case "help":
             print(help)
             return 0
@@ -59,7 +62,7 @@ enum PalisadeCommand {
             server = try await PalisadeServer.start(configuration, logger: logger)
         } catch {
             sink.flush()
-            FileHandle.standardError.write(Data("palisade: cannot start: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("palisade: cannot start: \(String(reflecting: error))\n".utf8))
             return 1
         }
         print(
@@ -70,6 +73,52 @@ enum PalisadeCommand {
         logger.notice("shutting down", ["signal": signal])
         await server.stop()
         return 0
+    }
+
+    /// `palisade migrate`: the same configuration as `serve` (only the data directory and the
+    /// database URL matter); applies what is pending and prints what it applied.
+    static func migrate(_ arguments: [String]) async -> Int32 {
+        if arguments.contains("-h") || arguments.contains("--help") {
+            print(
+                """
+                Usage: palisade migrate [--data-dir PATH] [--database-url URL] [--config PATH]
+
+                Applies pending migrations from Migrations/ (each in its own transaction, under an
+                advisory lock, so concurrent runs are safe) and exits. Without a database URL it
+                uses the embedded PostgreSQL of the data directory.
+                """)
+            return 0
+        }
+        let configuration: ServerConfiguration
+        do {
+            configuration = try ServerConfiguration.resolve(
+                arguments: arguments, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            return usageFailure(error.message)
+        }
+        let sink = StreamLogSink(format: configuration.logFormat)
+        defer { sink.flush() }
+        let logger = Logger(label: "palisade", level: configuration.logLevel, sink: sink)
+        do {
+            let dataDirectory = try DataDirectory.prepare(configuration.dataDirectory)
+            // The embedded cluster belongs to one process at a time; an external database does not.
+            let lock = configuration.databaseURL == nil ? try dataDirectory.lock() : -1
+            defer { if lock >= 0 { close(lock) } }
+            let group = try EventLoopGroup(count: 1)
+            defer { group.stop() }
+            let database = try await Database.open(
+                configuration, dataDirectory: dataDirectory, group: group, logger: logger)
+            await database.close()
+            print(
+                database.appliedAtOpen.isEmpty
+                    ? "palisade: schema is up to date"
+                    : "palisade: applied \(database.appliedAtOpen.joined(separator: ", "))")
+            return 0
+        } catch {
+            sink.flush()
+            FileHandle.standardError.write(Data("palisade: migrate failed: \(String(reflecting: error))\n".utf8))
+            return 1
+        }
     }
 
     static func usageFailure(_ message: String) -> Int32 {

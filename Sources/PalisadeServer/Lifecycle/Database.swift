@@ -9,11 +9,14 @@ public final class Database: Sendable {
     public let pool: PostgresPool
     public let migrations: MigrationRunner
     public let embedded: EmbeddedPostgres?
+    /// The migrations this start applied (empty when the schema was current).
+    public let appliedAtOpen: [String]
 
-    private init(pool: PostgresPool, migrations: MigrationRunner, embedded: EmbeddedPostgres?) {
+    private init(pool: PostgresPool, migrations: MigrationRunner, embedded: EmbeddedPostgres?, applied: [String]) {
         self.pool = pool
         self.migrations = migrations
         self.embedded = embedded
+        self.appliedAtOpen = applied
     }
 
     /// Connects (starting the embedded server if needed) and applies pending migrations.
@@ -34,14 +37,15 @@ public final class Database: Sendable {
             connectionInfo = embedded!.connectionInfo
         }
         let pool = PostgresPool(configuration: .init(connectionInfo: connectionInfo), group: group, logger: logger)
+        let applied: [String]
         do {
-            try await migrations.apply(using: pool, logger: logger)
+            applied = try await migrations.apply(using: pool, logger: logger)
         } catch {
             await pool.close()
             await embedded?.stop()
             throw error
         }
-        return Database(pool: pool, migrations: migrations, embedded: embedded)
+        return Database(pool: pool, migrations: migrations, embedded: embedded, applied: applied)
     }
 
     public func close() async {

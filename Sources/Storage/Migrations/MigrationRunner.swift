@@ -11,6 +11,11 @@ public struct MigrationRunner: Sendable {
     public struct Migration: Sendable, Equatable {
         public let name: String
         public let sql: String
+
+        public init(name: String, sql: String) {
+            self.name = name
+            self.sql = sql
+        }
     }
 
     /// An arbitrary constant that names "Palisade schema migrations" among advisory locks.
