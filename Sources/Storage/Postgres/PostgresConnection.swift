@@ -14,22 +14,28 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
 
     typealias QueryCompletion = (Result<PostgresRows, PostgresError>) -> Void
 
-    private enum Phase {
+    enum Phase {
         case connecting((Result<PostgresConnection, PostgresError>) -> Void)
         case idle
         case running(completion: QueryCompletion, last: PostgresRows?, error: PostgresError?)
+        /// `COPY … FROM STDIN` is accepting data (see PostgresConnection+Copy).
+        case copyIn
         case closed
     }
 
     public let loop: EventLoop
-    private let connection: OpaquePointer
+    let connection: OpaquePointer
     public private(set) var fd: Int32 = -1
     private var registered: EventLoop.Interest?
-    private var phase: Phase
+    private(set) var phase: Phase
     /// True once the server or the socket went away; the pool drops such connections.
     public private(set) var isBroken = false
     /// Called on the loop for each NOTIFY received on a channel this connection LISTENs to.
     public var onNotification: (@Sendable (_ channel: String, _ payload: String) -> Void)?
+    /// Told when a COPY statement reaches the copy-in state (or fails before it).
+    var copyStarted: ((Result<Void, PostgresError>) -> Void)?
+    /// Waiting for libpq's output buffer to drain during COPY.
+    var copyWaiter: ((Result<Void, PostgresError>) -> Void)?
 
     private init(
         connection: OpaquePointer, loop: EventLoop,
@@ -100,7 +106,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         try await run { self.execute(PostgresQuery(unsafeSQL: sql), simple: true, completion: $0) }
     }
 
-    private func run(_ start: @escaping (@escaping QueryCompletion) -> Void) async throws -> PostgresRows {
+    func run(_ start: @escaping (@escaping QueryCompletion) -> Void) async throws -> PostgresRows {
         try await withCheckedThrowingContinuation { continuation in
             loop.executeOrRun { start { continuation.resume(with: $0.mapError { $0 as any Error }) } }
         }
@@ -122,11 +128,15 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
             markBroken()
             return completion(.failure(PostgresError(.connectionLost, message: errorMessage)))
         }
+        enterRunning(completion)
+    }
+
+    func enterRunning(_ completion: @escaping QueryCompletion) {
         phase = .running(completion: completion, last: nil, error: nil)
         flush()
     }
 
-    private func flush() {
+    func flush() {
         switch PQflush(connection) {
         case 0: watch(.read)
         case 1: watch([.read, .write])
@@ -139,7 +149,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     public func readable() {
         switch phase {
         case .connecting: poll()
-        case .idle, .running:
+        case .idle, .running, .copyIn:
             guard PQconsumeInput(connection) == 1 else { return markBroken() }
             deliverNotifications()
             collectResults()
@@ -151,6 +161,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         switch phase {
         case .connecting: poll()
         case .running: flush()
+        case .copyIn: drainCopyOutput()
         default: watch(.read)
         }
     }
@@ -170,6 +181,12 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
             switch PQresultStatus(result) {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
                 last = Self.rows(of: result)
+            case PGRES_COPY_IN:
+                phase = .copyIn
+                let started = copyStarted
+                copyStarted = nil
+                started?(.success(()))
+                return
             default:
                 if error == nil { error = Self.serverError(result) }
             }
@@ -198,9 +215,13 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         case .running(let completion, _, _): completion(.failure(error))
         default: break
         }
+        copyStarted?(.failure(error))
+        copyStarted = nil
+        copyWaiter?(.failure(error))
+        copyWaiter = nil
     }
 
-    private func markBroken() {
+    func markBroken() {
         if case .connecting = phase {
             return fail(PostgresError(.connectionFailed, message: errorMessage))
         }
@@ -227,7 +248,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
 
     // MARK: Helpers
 
-    private func watch(_ interest: EventLoop.Interest) {
+    func watch(_ interest: EventLoop.Interest) {
         let socket = PQsocket(connection)
         if socket != fd, registered != nil {
             unwatch()  // libpq moved to another socket (next host in the list).
@@ -253,7 +274,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         registered = nil
     }
 
-    private var errorMessage: String {
+    var errorMessage: String {
         guard let message = PQerrorMessage(connection) else { return "unknown error" }
         return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
     }
