@@ -38,6 +38,10 @@ let package = Package(
         .executableTarget(
             name: "http-testbed", dependencies: ["HTTP", "Logging"], path: "Tests/HTTPTestbed"),
 
+        // Benchmark client for bench/ingest.sh. Not shipped.
+        .executableTarget(
+            name: "ingest-bench", dependencies: ["Storage", "HTTP", "Logging"], path: "bench/IngestBench"),
+
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging"]),
         .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "Enforcers", "Logging"]),
