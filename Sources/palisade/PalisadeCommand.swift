@@ -65,6 +65,10 @@ enum PalisadeCommand {
             FileHandle.standardError.write(Data("palisade: cannot start: \(String(reflecting: error))\n".utf8))
             return 1
         }
+        if let password = server.bootstrap?.generatedPassword, let file = server.bootstrap?.passwordFile {
+            // The one time this password is shown; it is never logged.
+            print("palisade: created user 'admin' with password \(password) (also in \(file), mode 0600)")
+        }
         print(
             "palisade: serving https://\(server.addresses.api)"
                 + (server.addresses.plain.map { " and http://\($0)" } ?? ""))

@@ -20,7 +20,11 @@ def serve(data_dir, *args, env=None):
     log = tempfile.NamedTemporaryFile(prefix="palisade-", suffix=".log", delete=False)
     process = subprocess.Popen([PALISADE, "serve", "--data-dir", str(data_dir), *args], stdout=subprocess.PIPE,
                                stderr=log, text=True, env={**os.environ, **(env or {})})
+    process.stdout_lines = []
     line = process.stdout.readline()
+    while line.startswith("palisade: created user"):  # printed once, on first start
+        process.stdout_lines.append(line)
+        line = process.stdout.readline()
     assert line.startswith("palisade: serving"), Path(log.name).read_text()
     ports = dict(re.findall(r"(https|http)://127\.0\.0\.1:(\d+)", line))
     process.log_path = log.name

@@ -8,7 +8,8 @@ import HTTP
 import Logging
 import Storage
 
-let columns = "occurred_at, kind, severity, enforcer_id, host_id, workload_id, group_name, peer, action, summary, detail"
+let columns =
+    "occurred_at, kind, severity, enforcer_id, host_id, workload_id, group_name, peer, action, summary, detail"
 let kinds = ["network_violation", "process", "file", "threat", "connection"]
 let severities = ["info", "low", "medium", "high", "critical"]
 let enforcer = UUID(uuidString: "5f0c7d1e-8a5b-4f0e-9a57-4b1e3f2d6c10")!
@@ -25,18 +26,22 @@ func appendRow(_ i: Int, to text: inout PostgresCopyText) {
     text.append("group-\(i % 50)")
     text.append("10.0.\(i % 256).\(i % 200)")
     text.append(i % 3 == 0 ? "deny" : "allow")
-    text.append("connection from workload-\(i % 1000) to 10.0.\(i % 256).\(i % 200):443 \(i % 3 == 0 ? "blocked" : "seen")")
+    text.append(
+        "connection from workload-\(i % 1000) to 10.0.\(i % 256).\(i % 200):443 \(i % 3 == 0 ? "blocked" : "seen")")
     text.append(#"{"port":443,"protocol":"tcp","bytes":\#(i % 65536)}"#)
     text.endRow()
 }
 
 func value(_ flag: String) -> String? {
-    guard let index = CommandLine.arguments.firstIndex(of: flag), index + 1 < CommandLine.arguments.count else { return nil }
+    guard let index = CommandLine.arguments.firstIndex(of: flag), index + 1 < CommandLine.arguments.count else {
+        return nil
+    }
     return CommandLine.arguments[index + 1]
 }
 
 guard CommandLine.arguments.count > 1, let rows = value("--rows").flatMap(Int.init), rows > 0 else {
-    FileHandle.standardError.write(Data("usage: ingest-bench copy|generate --rows N (--database-url URL | --out FILE)\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: ingest-bench copy|generate --rows N (--database-url URL | --out FILE)\n".utf8))
     exit(64)
 }
 

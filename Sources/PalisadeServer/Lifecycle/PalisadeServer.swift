@@ -16,6 +16,8 @@ public final class PalisadeServer: Sendable {
     public let addresses: Addresses
     public let tls: TLSMaterial.Paths
     public let database: Database
+    /// What the first start created, if this was it (the executable prints a generated password).
+    public let bootstrap: AdminBootstrap.Created?
     private let group: EventLoopGroup
     private let http: HTTPServer
     private let logger: Logger
@@ -28,65 +30,57 @@ public final class PalisadeServer: Sendable {
 
     private init(
         configuration: ServerConfiguration, addresses: Addresses, tls: TLSMaterial.Paths, database: Database,
-        group: EventLoopGroup, http: HTTPServer, logger: Logger, lockFD: Int32
+        group: EventLoopGroup, http: HTTPServer, logger: Logger, lockFD: Int32, bootstrap: AdminBootstrap.Created?
     ) {
-        self.database = database
-        self.lockFD = lockFD
         self.configuration = configuration
         self.addresses = addresses
         self.tls = tls
+        self.database = database
         self.group = group
         self.http = http
         self.logger = logger
+        self.lockFD = lockFD
+        self.bootstrap = bootstrap
     }
 
     public static func start(_ configuration: ServerConfiguration, logger: Logger) async throws -> PalisadeServer {
-        let dataDirectory = try DataDirectory.prepare(configuration.dataDirectory)
-        let lockFD = try dataDirectory.lock()
-        let tls: TLSMaterial.Paths
-        let context: TLSContext
-        let group: EventLoopGroup
-        let database: Database
+        // Everything started so far, undone in reverse if a later step fails.
+        var undo: [() async -> Void] = []
         do {
-            tls = try TLSMaterial.resolve(configuration, dataDirectory: dataDirectory, logger: logger)
-            context = try TLSContext(certificateChainPath: tls.certificate, privateKeyPath: tls.key)
-            group = try EventLoopGroup(count: configuration.eventLoops)
-            do {
-                database = try await Database.open(
-                    configuration, dataDirectory: dataDirectory, group: group, logger: logger)
-            } catch {
-                group.stop()
-                throw error
+            let dataDirectory = try DataDirectory.prepare(configuration.dataDirectory)
+            let lockFD = try dataDirectory.lock()
+            undo.append { close(lockFD) }
+            let tls = try TLSMaterial.resolve(configuration, dataDirectory: dataDirectory, logger: logger)
+            let context = try TLSContext(certificateChainPath: tls.certificate, privateKeyPath: tls.key)
+            let group = try EventLoopGroup(count: configuration.eventLoops)
+            undo.append { group.stop() }
+            let database = try await Database.open(
+                configuration, dataDirectory: dataDirectory, group: group, logger: logger)
+            undo.append { await database.close() }
+            let bootstrap = try await AdminBootstrap.runIfNeeded(
+                pool: database.pool, dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment,
+                logger: logger)
+
+            var router = Router()
+            HealthRoutes.register(on: &router)
+            ReadinessRoutes.register(on: &router, database: database)
+
+            var listeners = [ListenerConfiguration(name: "api", address: configuration.listen, tls: context)]
+            if let plain = configuration.httpListen {
+                listeners.append(ListenerConfiguration(name: "plain", address: plain, tls: nil))
+                logger.warning(
+                    "cleartext listener enabled: use it only for local tools and benchmarks", ["address": "\(plain)"])
             }
+            let http = HTTPServer(group: group, router: router, listeners: listeners, logger: logger)
+            let bound = try await http.start()
+            let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil)
+            return PalisadeServer(
+                configuration: configuration, addresses: addresses, tls: tls, database: database, group: group,
+                http: http, logger: logger, lockFD: lockFD, bootstrap: bootstrap)
         } catch {
-            close(lockFD)
+            for step in undo.reversed() { await step() }
             throw error
         }
-
-        var router = Router()
-        HealthRoutes.register(on: &router)
-        ReadinessRoutes.register(on: &router, database: database)
-
-        var listeners = [ListenerConfiguration(name: "api", address: configuration.listen, tls: context)]
-        if let plain = configuration.httpListen {
-            listeners.append(ListenerConfiguration(name: "plain", address: plain, tls: nil))
-            logger.warning(
-                "cleartext listener enabled: use it only for local tools and benchmarks", ["address": "\(plain)"])
-        }
-        let http = HTTPServer(group: group, router: router, listeners: listeners, logger: logger)
-        let bound: [SocketAddress]
-        do {
-            bound = try await http.start()
-        } catch {
-            await database.close()
-            group.stop()
-            close(lockFD)
-            throw error
-        }
-        let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil)
-        return PalisadeServer(
-            configuration: configuration, addresses: addresses, tls: tls, database: database, group: group, http: http,
-            logger: logger, lockFD: lockFD)
     }
 
     /// Graceful stop: no new connections, in-flight requests finish within the grace period.
