@@ -20,6 +20,9 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         case running(completion: QueryCompletion, last: PostgresRows?, error: PostgresError?)
         /// `COPY … FROM STDIN` is accepting data (see PostgresConnection+Copy).
         case copyIn
+        /// A pipelined batch is in flight (see PostgresConnection+Pipeline).
+        case pipeline(
+            completion: (Result<[PostgresRows], PostgresError>) -> Void, results: [PostgresRows], error: PostgresError?)
         case closed
     }
 
@@ -27,11 +30,13 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     let connection: OpaquePointer
     public private(set) var fd: Int32 = -1
     private var registered: EventLoop.Interest?
-    private(set) var phase: Phase
+    var phase: Phase
     /// True once the server or the socket went away; the pool drops such connections.
     public private(set) var isBroken = false
     /// Called on the loop for each NOTIFY received on a channel this connection LISTENs to.
     public var onNotification: (@Sendable (_ channel: String, _ payload: String) -> Void)?
+    /// Called once on the loop when the connection breaks or closes (listeners reconnect).
+    public var onBroken: (() -> Void)?
     /// Told when a COPY statement reaches the copy-in state (or fails before it).
     var copyStarted: ((Result<Void, PostgresError>) -> Void)?
     /// Waiting for libpq's output buffer to drain during COPY.
@@ -149,10 +154,10 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     public func readable() {
         switch phase {
         case .connecting: poll()
-        case .idle, .running, .copyIn:
+        case .idle, .running, .copyIn, .pipeline:
             guard PQconsumeInput(connection) == 1 else { return markBroken() }
             deliverNotifications()
-            collectResults()
+            if case .pipeline = phase { collectPipelineResults() } else { collectResults() }
         case .closed: return
         }
     }
@@ -160,7 +165,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     public func writable() {
         switch phase {
         case .connecting: poll()
-        case .running: flush()
+        case .running, .pipeline: flush()
         case .copyIn: drainCopyOutput()
         default: watch(.read)
         }
@@ -213,8 +218,11 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         switch previous {
         case .connecting(let completion): completion(.failure(error))
         case .running(let completion, _, _): completion(.failure(error))
+        case .pipeline(let completion, _, _): completion(.failure(error))
         default: break
         }
+        onBroken?()
+        onBroken = nil
         copyStarted?(.failure(error))
         copyStarted = nil
         copyWaiter?(.failure(error))
@@ -279,7 +287,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func serverError(_ result: OpaquePointer) -> PostgresError {
+    static func serverError(_ result: OpaquePointer) -> PostgresError {
         func field(_ code: Int32) -> String? {
             PQresultErrorField(result, code).map { String(cString: $0) }
         }
@@ -288,7 +296,7 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         return PostgresError(.server, sqlState: sqlState, message: message)
     }
 
-    private static func rows(of result: OpaquePointer) -> PostgresRows {
+    static func rows(of result: OpaquePointer) -> PostgresRows {
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
         let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
