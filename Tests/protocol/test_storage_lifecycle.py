@@ -158,3 +158,16 @@ def test_bad_database_configuration_is_one_clear_error_and_a_nonzero_exit(tmp_pa
     assert result.returncode == 1
     assert fragment in result.stderr and result.stderr.count("palisade: cannot start") == 1
     assert time.monotonic() - started < 20
+
+
+def test_a_full_disk_is_one_clear_error_and_a_nonzero_exit(tmp_path):
+    # A 2 MiB tmpfs (this test runs as root, as CI does): room for the CA, not for a cluster.
+    mount_point = Path(tempfile.mkdtemp(prefix="palisade-full-", dir="/tmp"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(mount_point)], check=True)
+    try:
+        result = subprocess.run([PALISADE, "serve", "--data-dir", str(mount_point / "data"), "--listen", "127.0.0.1:0"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert "No space left on device" in result.stderr and result.stderr.count("palisade: cannot start") == 1
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)

@@ -158,7 +158,7 @@ public final class EmbeddedPostgres: Sendable {
                 "--no-locale", "--no-instructions",
             ], as: layout.runAs, log: layout.logFile)
         guard status == 0 else {
-            throw Failure(description: "initdb failed (exit \(status)); see \(layout.logFile)")
+            throw Failure(description: "initdb failed (exit \(status)): \(logTail(layout.logFile)); see \(layout.logFile)")
         }
         return password
     }
@@ -263,9 +263,13 @@ public final class EmbeddedPostgres: Sendable {
 
     // MARK: Helpers
 
-    private func logTail() -> String {
-        let text = (try? String(contentsOfFile: layout.logFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+    private func logTail() -> String { Self.logTail(layout.logFile) }
+
+    /// The last error-looking line of a PostgreSQL log (or its last line), for one-line failures.
+    static func logTail(_ path: String) -> String {
+        let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+        let last = lines.last { $0.contains("error") || $0.contains("FATAL") || $0.contains("PANIC") } ?? lines.last
+        return last.map(String.init) ?? "no log output"
     }
 
     static func configure(
