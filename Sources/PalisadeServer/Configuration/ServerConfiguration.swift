@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     public var logFormat = StreamLogSink.Format.json
     public var shutdownGraceSeconds = 10
+    /// Days of events kept; older day partitions are dropped hourly.
+    public var eventRetentionDays = 30
     public var eventLoops = EventLoopGroup.coreCount
 
     public init() {}
@@ -93,6 +95,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw UsageError("--shutdown-grace must be 0-600 seconds")
             }
             config.shutdownGraceSeconds = seconds
+        },
+        Setting(flag: "--event-retention-days", key: "event_retention_days", help: "Days of events kept (default 30)") {
+            config, value throws(UsageError) in
+            guard let days = Int(value), (1...3650).contains(days) else {
+                throw UsageError("--event-retention-days must be 1-3650")
+            }
+            config.eventRetentionDays = days
         },
         Setting(flag: "--event-loops", key: "event_loops", help: "Event loop threads (default: one per core)") {
             config, value throws(UsageError) in

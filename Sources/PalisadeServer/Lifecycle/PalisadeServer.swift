@@ -16,6 +16,7 @@ public final class PalisadeServer: Sendable {
     public let addresses: Addresses
     public let tls: TLSMaterial.Paths
     public let database: Database
+    private let retention: EventRetention
     /// What the first start created, if this was it (the executable prints a generated password).
     public let bootstrap: AdminBootstrap.Created?
     private let group: EventLoopGroup
@@ -36,6 +37,8 @@ public final class PalisadeServer: Sendable {
         self.addresses = addresses
         self.tls = tls
         self.database = database
+        self.retention = EventRetention(
+            pool: database.pool, retentionDays: configuration.eventRetentionDays, logger: logger)
         self.group = group
         self.http = http
         self.logger = logger
@@ -86,6 +89,7 @@ public final class PalisadeServer: Sendable {
     /// Graceful stop: no new connections, in-flight requests finish within the grace period.
     public func stop() async {
         await http.shutdown(gracePeriod: .seconds(configuration.shutdownGraceSeconds))
+        retention.stop()
         await database.close()
         group.stop()
         close(lockFD)

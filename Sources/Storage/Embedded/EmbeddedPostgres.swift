@@ -158,7 +158,8 @@ public final class EmbeddedPostgres: Sendable {
                 "--no-locale", "--no-instructions",
             ], as: layout.runAs, log: layout.logFile)
         guard status == 0 else {
-            throw Failure(description: "initdb failed (exit \(status)): \(logTail(layout.logFile)); see \(layout.logFile)")
+            throw Failure(
+                description: "initdb failed (exit \(status)): \(logTail(layout.logFile)); see \(layout.logFile)")
         }
         return password
     }
