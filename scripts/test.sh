@@ -11,7 +11,7 @@ source scripts/env.sh
 bash scripts/install-deps.sh test
 
 echo "== swift format lint"
-swift format lint --strict -r Sources Tests Package.swift
+swift format lint --strict -r Sources Tests bench/IngestBench Package.swift
 
 echo "== test PostgreSQL"
 PALISADE_TEST_DATABASE_URL=$(bash scripts/test-postgres.sh start)

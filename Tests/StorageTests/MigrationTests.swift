@@ -88,7 +88,8 @@ struct MigrationTests {
                     """)
             }
             let dropped = try await pool.query("SELECT drop_old_event_partitions(4) AS n").first!.decode(Int.self, "n")
-            #expect(dropped >= 5)  // The partitions of days 10 through 5 before today (6), at least 5 whatever the hour.
+            // The partitions of days 10 through 5 before today (6), at least 5 whatever the hour.
+            #expect(dropped >= 5)
             let left = try await pool.query("SELECT array_agg(summary ORDER BY occurred_at)::text AS s FROM events")
                 .first!.decode(String.self, "s")
             #expect(left == #"{"4 days ago","3 days ago","0 days ago"}"#)
