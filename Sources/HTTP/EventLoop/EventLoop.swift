@@ -13,8 +13,7 @@ import Synchronization
 /// `TaskExecutor` conformance may be called from anywhere and wake the loop through its eventfd.
 public final class EventLoop: @unchecked Sendable {
     // Safety (@unchecked Sendable): the mutable state below is touched only on the loop thread,
-    // except `inbox`, which is behind a Mutex, and `thread`, written once before the loop is
-    // published by `EventLoopGroup.start`.
+    // except `inbox`, which is behind a Mutex, and `threadID`, which is atomic.
 
     enum Work: Sendable {
         case task(@Sendable () -> Void)
@@ -24,13 +23,17 @@ public final class EventLoop: @unchecked Sendable {
     struct Inbox {
         var work: [Work] = []
         var wakePending = false
+        /// Set when the loop thread has exited; later work is redirected (`post`).
+        var exited = false
     }
 
     public let index: Int
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = Mutex(Inbox())
-    private var thread = pthread_t()
+    /// The loop thread's id while it runs, 0 before and after: a pthread_t is reused by later
+    /// threads, so a stopped loop must not recognise a stranger as its own thread.
+    private let threadID = Atomic<UInt>(0)
     private var stopped = false
     /// Work posted from the loop's own thread: no lock needed, and no wake-up either.
     private var localWork: [Work] = []
@@ -67,7 +70,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// True on this loop's own thread.
-    public var inEventLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    public var inEventLoop: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }
 
     /// Runs `task` on the loop thread soon; safe from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
@@ -79,15 +82,25 @@ public final class EventLoop: @unchecked Sendable {
             localWork.append(work)
             return
         }
-        let wake = inbox.withLock { inbox -> Bool in
+        let wake = inbox.withLock { inbox -> Bool? in
+            if inbox.exited { return nil }
             inbox.work.append(work)
             if inbox.wakePending { return false }
             inbox.wakePending = true
             return true
         }
+        guard let wake else { return Self.redirect([work]) }
         if wake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Work for a loop that has stopped: Swift jobs (tasks that preferred this loop) continue on
+    /// the global executor rather than hang; loop-confined closures have nothing left to act on.
+    private static func redirect(_ work: [Work]) {
+        for case .job(let job) in work {
+            DispatchQueue.global().async { job.runSynchronously(on: globalConcurrentExecutor.asUnownedTaskExecutor()) }
         }
     }
 
@@ -152,7 +165,7 @@ public final class EventLoop: @unchecked Sendable {
             // Named from inside: on Linux a name set before start() never reaches the kernel,
             // and the thread would show its creator's name in ps, top and gdb.
             Thread.current.name = name
-            self.thread = pthread_self()
+            threadID.store(UInt(pthread_self()), ordering: .relaxed)
             started.signal()
             run()
         }
@@ -177,6 +190,14 @@ public final class EventLoop: @unchecked Sendable {
         }
         for case let selectable? in watched { (selectable as? LoopShutdownParticipant)?.loopStopped() }
         watched.removeAll()
+        let leftover = inbox.withLock { inbox -> [Work] in
+            inbox.exited = true
+            defer { inbox.work.removeAll() }
+            return inbox.work
+        }
+        threadID.store(0, ordering: .relaxed)
+        Self.redirect(localWork + leftover)
+        localWork.removeAll()
     }
 
     private func dispatch(_ event: epoll_event) {

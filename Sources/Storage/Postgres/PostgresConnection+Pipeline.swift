@@ -37,6 +37,7 @@ extension PostgresConnection {
         }
         phase = .pipeline(completion: completion, results: [], error: nil)
         flush()
+        collectPipelineResults()
     }
 
     /// Reads results until the Sync: each statement's result is followed by a NULL separator.

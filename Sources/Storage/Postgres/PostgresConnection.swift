@@ -139,6 +139,9 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     func enterRunning(_ completion: @escaping QueryCompletion) {
         phase = .running(completion: completion, last: nil, error: nil)
         flush()
+        // libpq may already hold the answer: during COPY the server can report an error that
+        // an earlier PQconsumeInput pulled in. No socket event would announce it again.
+        collectResults()
     }
 
     func flush() {
