@@ -4,7 +4,8 @@
 #   2. swift test: unit tests, C wrappers against the real libraries, in-process servers, the
 #      storage layer against a real PostgreSQL (scripts/test-postgres.sh starts a throwaway one),
 #   3. pytest Tests/protocol: the built binaries over real sockets, TLS, HTTP/2 and HTTP/1.1,
-#      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time).
+#      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time),
+#   4. the README's run command itself, end to end (scripts/smoke-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -23,6 +24,9 @@ swift build --build-tests
 
 echo "== swift test"
 swift test --skip-build
+
+echo "== README run command"
+bash scripts/smoke-run.sh
 
 echo "== protocol tests"
 PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/protocol

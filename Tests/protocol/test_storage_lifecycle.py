@@ -171,3 +171,16 @@ def test_a_full_disk_is_one_clear_error_and_a_nonzero_exit(tmp_path):
         assert "No space left on device" in result.stderr and result.stderr.count("palisade: cannot start") == 1
     finally:
         subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_embedded_postgres_that_dies_is_restarted_once_with_a_clear_log_line(tmp_path):
+    process, ports = serve(tmp_path / "data", "--listen", "127.0.0.1:0")
+    try:
+        first = postmaster(process.log_path)
+        os.kill(first, signal.SIGKILL)
+        assert wait_until(lambda: "restarting it once" in Path(process.log_path).read_text(), timeout=10)
+        assert wait_until(lambda: readyz(ports["https"]) == 200, timeout=30)
+        assert postmaster(process.log_path) != first
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
