@@ -41,22 +41,41 @@ enum PalisadeCommand {
         }
     }
 
-    static func serve(_ arguments: [String]) async -> Int32 {
+    /// The outcome of reading a subcommand's options: run with a configuration, or exit now.
+    enum Parsed {
+        case run(ServerConfiguration)
+        case exit(Int32)
+    }
+
+    /// Shared by `serve` and `migrate`: help, then flags > environment > config file.
+    static func parse(_ arguments: [String], help: String) -> Parsed {
         if arguments.contains("-h") || arguments.contains("--help") {
-            print(ServerConfiguration.serveHelp)
-            return 0
+            print(help)
+            return .exit(0)
         }
-        let configuration: ServerConfiguration
         do {
-            configuration = try ServerConfiguration.resolve(
-                arguments: arguments, environment: ProcessInfo.processInfo.environment)
+            return .run(
+                try ServerConfiguration.resolve(arguments: arguments, environment: ProcessInfo.processInfo.environment))
         } catch {
-            return usageFailure(error.message)
+            return .exit(usageFailure(error.message))
+        }
+    }
+
+    /// The process's logger; the sink must be flushed before exit.
+    static func makeLogger(_ configuration: ServerConfiguration) -> (Logger, StreamLogSink) {
+        let sink = StreamLogSink(format: configuration.logFormat)
+        return (Logger(label: "palisade", level: configuration.logLevel, sink: sink), sink)
+    }
+
+    static func serve(_ arguments: [String]) async -> Int32 {
+        let configuration: ServerConfiguration
+        switch parse(arguments, help: ServerConfiguration.serveHelp) {
+        case .run(let parsed): configuration = parsed
+        case .exit(let status): return status
         }
         let signals = ShutdownSignal()
-        let sink = StreamLogSink(format: configuration.logFormat)
+        let (logger, sink) = makeLogger(configuration)
         defer { sink.flush() }
-        let logger = Logger(label: "palisade", level: configuration.logLevel, sink: sink)
         let server: PalisadeServer
         do {
             server = try await PalisadeServer.start(configuration, logger: logger)
@@ -82,27 +101,20 @@ enum PalisadeCommand {
     /// `palisade migrate`: the same configuration as `serve` (only the data directory and the
     /// database URL matter); applies what is pending and prints what it applied.
     static func migrate(_ arguments: [String]) async -> Int32 {
-        if arguments.contains("-h") || arguments.contains("--help") {
-            print(
-                """
-                Usage: palisade migrate [--data-dir PATH] [--database-url URL] [--config PATH]
+        let help = """
+            Usage: palisade migrate [--data-dir PATH] [--database-url URL] [--config PATH]
 
-                Applies pending migrations from Migrations/ (each in its own transaction, under an
-                advisory lock, so concurrent runs are safe) and exits. Without a database URL it
-                uses the embedded PostgreSQL of the data directory.
-                """)
-            return 0
-        }
+            Applies pending migrations from Migrations/ (each in its own transaction, under an
+            advisory lock, so concurrent runs are safe) and exits. Without a database URL it
+            uses the embedded PostgreSQL of the data directory.
+            """
         let configuration: ServerConfiguration
-        do {
-            configuration = try ServerConfiguration.resolve(
-                arguments: arguments, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            return usageFailure(error.message)
+        switch parse(arguments, help: help) {
+        case .run(let parsed): configuration = parsed
+        case .exit(let status): return status
         }
-        let sink = StreamLogSink(format: configuration.logFormat)
+        let (logger, sink) = makeLogger(configuration)
         defer { sink.flush() }
-        let logger = Logger(label: "palisade", level: configuration.logLevel, sink: sink)
         do {
             let dataDirectory = try DataDirectory.prepare(configuration.dataDirectory)
             // The embedded cluster belongs to one process at a time; an external database does not.

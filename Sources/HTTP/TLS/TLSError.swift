@@ -14,9 +14,10 @@ public struct TLSError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-enum OpenSSLErrorQueue {
+/// OpenSSL's thread-local error queue, read as text (shared with the PKI code).
+public enum OpenSSLErrorQueue {
     /// Every queued error as one line; the queue is empty afterwards.
-    static func drain() -> String {
+    public static func drain() -> String {
         var reasons: [String] = []
         while true {
             let code = ERR_get_error()
