@@ -162,9 +162,9 @@ public final class EventLoop: @unchecked Sendable {
     func start(started: DispatchSemaphore) {
         let name = "palisade-loop-\(index)"
         let thread = Thread { [self] in
-            // Named from inside: on Linux a name set before start() never reaches the kernel,
-            // and the thread would show its creator's name in ps, top and gdb.
-            Thread.current.name = name
+            // Named from inside, through pthread: Foundation's name never reaches the kernel on
+            // Linux, and the thread would show its creator's name in ps, top and gdb.
+            palisade_set_thread_name(name)
             threadID.store(UInt(pthread_self()), ordering: .relaxed)
             started.signal()
             run()
