@@ -42,8 +42,10 @@ let package = Package(
         .executableTarget(
             name: "ingest-bench", dependencies: ["Storage", "HTTP", "Logging"], path: "bench/IngestBench"),
 
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging"]),
+        // Helpers shared by the Swift test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging", "TestSupport"]),
         .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "Enforcers", "Logging"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import HTTP
@@ -33,24 +34,8 @@ struct InProcessServerTests {
         #expect(sink.all.contains { $0.message == "request" && $0.metadata["http.status"] == "200" })
     }
 
-    /// Sends raw bytes, reads until the server closes (the request says `Connection: close`).
     func exchange(_ address: SocketAddress, _ request: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        try address.withSockAddr { (sa, length) throws(SystemError) in
-            try retryingEINTR("connect") { connect(fd, sa, length) }
-        }
-        _ = Array(request.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            response += chunk[0..<n]
-        }
-        return String(decoding: response, as: UTF8.self)
+        try RawHTTP.exchange(port: address.port, request)
     }
 
     @Test("answers HTTP/1.1 with path parameters, a request id and connection close")
