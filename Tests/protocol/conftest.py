@@ -22,6 +22,18 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("PALISADE_BIN_DIR", ROOT / ".build" / "debug"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedded_clusters_cleaned_up():
+    """Embedded clusters of private test data directories live under /var/lib/palisade/embedded
+    (see docs/STORAGE.md); remove the ones this session created so runs do not pile them up."""
+    root = Path("/var/lib/palisade/embedded")
+    before = set(root.iterdir()) if root.exists() else set()
+    yield
+    if root.exists():
+        for entry in set(root.iterdir()) - before:
+            subprocess.run(["rm", "-rf", str(entry)], check=False)
+
+
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory):
     d = tmp_path_factory.mktemp("certs")

@@ -184,3 +184,21 @@ def test_embedded_postgres_that_dies_is_restarted_once_with_a_clear_log_line(tmp
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_a_recreated_data_directory_starts_fresh_and_keeps_the_old_cluster_aside(tmp_path):
+    # tmp_path is private (0700), so the embedded cluster lives outside the data directory.
+    data = tmp_path / "data"
+    process, _ = serve(data, "--listen", "127.0.0.1:0")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    subprocess.run(["rm", "-rf", str(data)], check=True)
+    process, ports = serve(data, "--listen", "127.0.0.1:0")
+    try:
+        assert readyz(ports["https"]) == 200
+        log = Path(process.log_path).read_text()
+        assert "set aside the PostgreSQL cluster of a previous data directory" in log
+        assert len(process.stdout_lines) == 1  # a fresh admin for the fresh data directory
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0

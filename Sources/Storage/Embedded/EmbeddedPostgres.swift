@@ -138,11 +138,20 @@ public final class EmbeddedPostgres: Sendable {
     /// Runs `initdb` on first start; returns the superuser password.
     static func initialiseIfNeeded(_ layout: Layout, logger: Logger) throws -> String {
         if FileManager.default.fileExists(atPath: layout.cluster + "/PG_VERSION") {
-            guard let password = try? String(contentsOfFile: layout.passwordFile, encoding: .utf8), !password.isEmpty
-            else {
+            if let password = try? String(contentsOfFile: layout.passwordFile, encoding: .utf8), !password.isEmpty {
+                return password.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard layout.base != layout.dataDirectory else {
                 throw Failure(description: "\(layout.cluster) exists but \(layout.passwordFile) is missing")
             }
-            return password.trimmingCharacters(in: .whitespacesAndNewlines)
+            // The data directory was deleted and made anew, but the cluster kept outside it was
+            // not: it belongs to the old one. Set it aside (never delete data) and start fresh.
+            let aside = layout.cluster + ".orphaned-\(Int(Date().timeIntervalSince1970))"
+            guard rename(layout.cluster, aside) == 0, mkdir(layout.cluster, 0o700) == 0 else {
+                throw Failure(description: "cannot set aside the orphaned cluster \(layout.cluster)")
+            }
+            try prepareDirectories(layout)
+            logger.warning("set aside the PostgreSQL cluster of a previous data directory", ["path": aside])
         }
         let password = randomToken()
         try writeSecret(password, to: layout.passwordFile)
