@@ -77,6 +77,16 @@ public final class EventLoop: @unchecked Sendable {
         post(.task(task))
     }
 
+    /// Runs `body` now when already on this loop, otherwise posts it. For callers handing
+    /// loop-confined work (which need not be `Sendable`) to the loop that owns it.
+    public func executeOrRun(_ body: @escaping () -> Void) {
+        if inEventLoop { return body() }
+        // Safety (UnsafeTransfer): the closure is handed to the loop and run there once; what it
+        // captures is confined to that loop from then on.
+        let transfer = UnsafeTransfer(body)
+        execute { transfer.value() }
+    }
+
     func post(_ work: Work) {
         if inEventLoop {
             localWork.append(work)
@@ -188,7 +198,6 @@ public final class EventLoop: @unchecked Sendable {
             flushDirty()
             timers.advance(to: now)
         }
-        for case let selectable? in watched { (selectable as? LoopShutdownParticipant)?.loopStopped() }
         watched.removeAll()
         let leftover = inbox.withLock { inbox -> [Work] in
             inbox.exited = true
@@ -255,11 +264,6 @@ public final class EventLoop: @unchecked Sendable {
             }
         }
     }
-}
-
-/// Told when its loop stops, so it can release what it holds.
-protocol LoopShutdownParticipant: AnyObject {
-    func loopStopped()
 }
 
 extension EventLoop: TaskExecutor {

@@ -20,8 +20,6 @@ struct TimerWheel {
         currentTick = now / Self.resolution
     }
 
-    var isEmpty: Bool { slots.allSatisfy(\.isEmpty) }
-
     mutating func schedule(_ target: any TimeoutChecking, at deadline: UInt64) {
         let tick = max(deadline / Self.resolution, currentTick + 1)
         slots[Int(tick % UInt64(Self.slotCount))].append(Entry(deadline: deadline, target: target))

@@ -36,14 +36,6 @@ struct HTTP1Parser {
         self.limits = limits
     }
 
-    /// True between the first byte of a request and its complete head.
-    var isReadingHead: Bool {
-        switch state {
-        case .requestLine, .headers: return true
-        default: return false
-        }
-    }
-
     var hasEnded: Bool {
         if case .ended = state { return true }
         return false

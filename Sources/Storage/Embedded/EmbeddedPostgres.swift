@@ -233,14 +233,16 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     private func exited(_ status: Int32) {
-        let restart = state.withLock { state -> Bool in
+        enum Next { case nothing, restart, giveUp }
+        let next = state.withLock { state -> Next in
             state.process = nil
-            guard !state.stopping, state.restarts == 0 else { return false }
+            if state.stopping { return .nothing }
+            guard state.restarts == 0 else { return .giveUp }
             state.restarts += 1
-            return true
+            return .restart
         }
-        if state.withLock({ $0.stopping }) { return }
-        guard restart else {
+        if next == .nothing { return }
+        guard next == .restart else {
             logger.critical(
                 "embedded PostgreSQL exited again; not restarting", ["status": "\(status)", "log": layout.logFile])
             return
@@ -268,8 +270,6 @@ public final class EmbeddedPostgres: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGQUIT) }
         logger.notice("stopped embedded PostgreSQL")
     }
-
-    public var processIdentifier: Int32? { state.withLock { $0.process?.processIdentifier } }
 
     // MARK: Helpers
 

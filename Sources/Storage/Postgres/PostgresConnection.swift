@@ -317,23 +317,6 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
     }
 }
 
-extension EventLoop {
-    /// Runs `body` now when already on this loop, otherwise posts it.
-    func executeOrRun(_ body: @escaping () -> Void) {
-        if inEventLoop { return body() }
-        // Safety: the closure is handed to the loop and run there once; the values it captures
-        // are loop-confined from then on.
-        let transfer = UncheckedBox(body)
-        execute { transfer.value() }
-    }
-}
-
-/// Carries a non-Sendable value to the loop that will own it.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// Calls `body` with a NUL-terminated C string array that lives for the duration of the call.
 func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     withOptionalCStrings(strings) { body($0!) }
