@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: executables → PalisadeServer → Enforcers → HTTP → C modules.
-// Only HTTP and the PKI part of Enforcers import C modules, always as `internal import`.
+// Dependencies point one way: executables → PalisadeServer → API → Domain + Storage + HTTP + PKI
+// → C modules. Only HTTP, Storage and PKI import C modules, always as `internal import`.
+// Domain imports nothing of ours.
 let package = Package(
     name: "Palisade",
     products: [
@@ -26,9 +27,11 @@ let package = Package(
 
         .target(name: "Logging"),
         .target(name: "HTTP", dependencies: ["Logging", "CLinux", "COpenSSL", "CNGHTTP2"]),
-        .target(name: "Storage", dependencies: ["Logging", "HTTP", "CPostgres"]),
-        .target(name: "Enforcers", dependencies: ["Logging", "HTTP", "COpenSSL"]),
-        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "Enforcers"]),
+        .target(name: "Domain"),
+        .target(name: "Storage", dependencies: ["Logging", "HTTP", "Domain", "CPostgres"]),
+        .target(name: "PKI", dependencies: ["HTTP", "COpenSSL"]),
+        .target(name: "API", dependencies: ["Logging", "HTTP", "Domain", "Storage", "PKI"]),
+        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "PKI", "API"]),
 
         .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
         .executableTarget(name: "palisadectl", dependencies: []),
@@ -46,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging", "TestSupport"]),
-        .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "Enforcers", "Logging"]),
+        .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "PKI", "Logging"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
     ]
 )

@@ -1,7 +1,7 @@
-import Enforcers
 import Foundation
 import HTTP
 import Logging
+import PKI
 import PalisadeServer
 import Testing
 

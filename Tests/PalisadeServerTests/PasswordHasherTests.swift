@@ -1,4 +1,4 @@
-import Enforcers
+import PKI
 import Testing
 
 @Suite("Password hashing")

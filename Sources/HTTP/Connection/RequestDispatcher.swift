@@ -64,15 +64,8 @@ final class RequestDispatcher: Sendable {
         guard let route else { return .problem(HTTPError.notFound(), requestID: request.id) }
         do {
             return try await route.handler(request)
-        } catch let error as any HTTPResponseError {
-            return .problem(error, requestID: request.id)
         } catch {
-            logger.error(
-                "handler failed", ["request.id": request.id, "http.path": request.path, "error": "\(error)"])
-            let internalError = HTTPError(
-                status: 500, code: "internal", title: "Internal Server Error",
-                detail: "The server failed to answer. Quote request id \(request.id) when reporting this.")
-            return .problem(internalError, requestID: request.id)
+            return .problem(for: error, request: request, logger: logger)
         }
     }
 

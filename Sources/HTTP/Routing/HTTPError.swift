@@ -61,6 +61,17 @@ public struct HTTPError: HTTPResponseError, Sendable, Equatable {
 }
 
 extension Response {
+    /// The one place a handler's error becomes a response: errors that know their HTTP answer
+    /// become that problem; anything else is logged and answered with a bland 500.
+    public static func problem(for error: any Error, request: Request, logger: Logger) -> Response {
+        if let error = error as? any HTTPResponseError { return .problem(error, requestID: request.id) }
+        logger.error("handler failed", ["request.id": request.id, "http.path": request.path, "error": "\(error)"])
+        let internalError = HTTPError(
+            status: 500, code: "internal", title: "Internal Server Error",
+            detail: "The server failed to answer. Quote request id \(request.id) when reporting this.")
+        return .problem(internalError, requestID: request.id)
+    }
+
     /// The problem+json rendering of an error (RFC 9457).
     public static func problem(_ error: any HTTPResponseError, requestID: String? = nil) -> Response {
         var fields: [String: String] = [

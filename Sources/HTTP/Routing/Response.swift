@@ -49,12 +49,21 @@ public enum JSONCoding {
     /// Decodes a request body; malformed input becomes a 400 problem naming what was wrong.
     public static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) throws(HTTPError) -> T {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        // RFC 3339 with or without fractional seconds, any offset.
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+            if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp")
+        }
         do {
             return try decoder.decode(type, from: Data(body))
         } catch let DecodingError.keyNotFound(key, _) {
             throw .invalidField(key.stringValue, "is required")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+            let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty
+        {
             throw .invalidField(context.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
         } catch {
             throw .badRequest("The body is not valid JSON.", code: "malformed_json")

@@ -1,6 +1,6 @@
-import Enforcers
 import Foundation
 import Logging
+import PKI
 import Storage
 
 /// First start: with no users at all, create `admin` with `PALISADE_ADMIN_PASSWORD`, or with a

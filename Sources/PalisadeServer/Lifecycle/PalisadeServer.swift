@@ -1,3 +1,4 @@
+import API
 import Foundation
 import HTTP
 import Logging
@@ -67,6 +68,7 @@ public final class PalisadeServer: Sendable {
             var router = Router()
             HealthRoutes.register(on: &router)
             ReadinessRoutes.register(on: &router, database: database)
+            APIRoutes.register(on: &router, pool: database.pool, logger: logger)
 
             var listeners = [ListenerConfiguration(name: "api", address: configuration.listen, tls: context)]
             if let plain = configuration.httpListen {

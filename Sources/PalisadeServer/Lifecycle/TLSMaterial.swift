@@ -1,6 +1,6 @@
-import Enforcers
 import Foundation
 import Logging
+import PKI
 
 /// The server certificate and key: the operator's files when given, otherwise issued by
 /// Palisade's own CA in `<data dir>/tls`, created on first start and renewed when it nears

@@ -1,0 +1,24 @@
+import HTTP
+import Logging
+import Storage
+
+/// The REST API v1: every endpoint, registered on the router with authentication, role checks,
+/// validation and audit (see `APIRouter`), and described in `/v1/openapi.json`.
+public enum APIRoutes {
+    /// Registers every endpoint and returns them (the OpenAPI document is built from the list).
+    @discardableResult
+    public static func register(
+        on router: inout Router, pool: PostgresPool, logger: Logger, settings: APISettings = APISettings()
+    ) -> Int {
+        let context = APIContext(pool: pool, logger: logger, settings: settings)
+        var endpoints = all(context)
+        let document = OpenAPIDocument.build(endpoints)
+        endpoints.append(OpenAPIDocument.endpoint(serving: document))
+        APIRouter.register(endpoints, on: &router, context: context)
+        return endpoints.count
+    }
+
+    static func all(_ context: APIContext) -> [Endpoint] {
+        AuthRoutes.endpoints(context) + UserRoutes.endpoints(context) + APIKeyRoutes.endpoints(context)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Storage
+
+/// Timeouts and limits of the API, with the defaults a security team expects.
+public struct APISettings: Sendable {
+    /// A session unused this long expires.
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
+    /// A session expires this long after sign-in, however active.
+    public var sessionAbsoluteTimeout: TimeInterval = 12 * 3600
+    /// Failed sign-ins allowed per user name, and per source address, within `loginWindow`.
+    public var loginFailuresPerUser = 5
+    public var loginFailuresPerAddress = 20
+    public var loginWindow: TimeInterval = 15 * 60
+
+    public init() {}
+}
+
+/// What every handler shares: the database, the log, the settings and the sign-in throttle.
+public final class APIContext: Sendable {
+    let pool: PostgresPool
+    let logger: Logger
+    let settings: APISettings
+    let throttle: LoginThrottle
+    let validator: SchemaValidator
+
+    init(pool: PostgresPool, logger: Logger, settings: APISettings) {
+        self.pool = pool
+        self.logger = logger
+        self.settings = settings
+        self.throttle = LoginThrottle(
+            perUser: settings.loginFailuresPerUser, perAddress: settings.loginFailuresPerAddress,
+            window: settings.loginWindow)
+        self.validator = SchemaValidator(components: Components.all)
+    }
+}
+
+/// CPU-heavy work (password hashing) runs on Dispatch, never on an event loop.
+enum Offload {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+}

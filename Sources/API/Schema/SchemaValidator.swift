@@ -1,0 +1,116 @@
+import Domain
+import Foundation
+import HTTP
+
+/// Checks a JSON value against a schema, naming the first offending field by its wire path
+/// (`criteria[2].op`) so the problem+json `detail` says exactly what to fix.
+struct SchemaValidator {
+    let components: [String: Schema]
+
+    func validate(_ value: JSONValue, against schema: Schema, at path: String = "") throws(ValidationError) {
+        let field = path.isEmpty ? "body" : path
+        switch (schema, value) {
+        case (.ref(let name), _):
+            guard let resolved = components[name] else { preconditionFailure("schema \(name) is not registered") }
+            try validate(value, against: resolved, at: path)
+        case (.nullable, .null), (.any, _):
+            return
+        case (.nullable(let inner), _):
+            try validate(value, against: inner, at: path)
+        case (.object(let properties), .object(let members)):
+            for key in members.keys.sorted() where !properties.contains(where: { $0.name == key }) {
+                throw ValidationError(field: join(path, key), problem: "is not a known field")
+            }
+            for property in properties {
+                if let member = members[property.name] {
+                    try validate(member, against: property.schema, at: join(path, property.name))
+                } else if property.required {
+                    throw ValidationError(field: join(path, property.name), problem: "is required")
+                }
+            }
+        case (.map(let values, let maxProperties), .object(let members)):
+            guard members.count <= maxProperties else {
+                throw ValidationError(field: field, problem: "has more than \(maxProperties) entries")
+            }
+            for key in members.keys.sorted() {
+                guard !key.isEmpty, key.utf8.count <= 253 else {
+                    throw ValidationError(field: field, problem: "has a key that is empty or longer than 253 bytes")
+                }
+                try validate(members[key]!, against: values, at: join(path, key))
+            }
+        case (.array(let items, let maxItems, let unique), .array(let elements)):
+            guard elements.count <= maxItems else {
+                throw ValidationError(field: field, problem: "has more than \(maxItems) items")
+            }
+            for (index, element) in elements.enumerated() {
+                try validate(element, against: items, at: "\(path)[\(index)]")
+            }
+            if unique {
+                for (index, element) in elements.enumerated() where elements[..<index].contains(element) {
+                    throw ValidationError(field: "\(path)[\(index)]", problem: "repeats an earlier item")
+                }
+            }
+        case (.string(let maxLength, let minLength, let format), .string(let text)):
+            let length = text.unicodeScalars.count
+            guard length >= minLength, length <= maxLength else {
+                throw ValidationError(field: field, problem: "must be \(minLength)-\(maxLength) characters long")
+            }
+            if let format { try check(text, format: format, field: field) }
+        case (.enumeration(let allowed), .string(let text)):
+            guard allowed.contains(text) else {
+                throw ValidationError(field: field, problem: "must be one of: \(allowed.joined(separator: ", "))")
+            }
+        case (.integer(let minimum, let maximum), .integer(let number)):
+            guard number >= minimum, number <= maximum else {
+                throw ValidationError(field: field, problem: "must be between \(minimum) and \(maximum)")
+            }
+        case (.number, .integer), (.number, .number), (.boolean, .bool):
+            return
+        default:
+            throw ValidationError(field: field, problem: "must be \(expected(schema)), not \(value.typeName)")
+        }
+    }
+
+    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private func check(_ text: String, format: String, field: String) throws(ValidationError) {
+        switch format {
+        case "date-time":
+            guard Timestamp.parse(text) != nil else {
+                throw ValidationError(
+                    field: field, problem: "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+            }
+        case "uuid":
+            guard UUID(uuidString: text) != nil else { throw ValidationError(field: field, problem: "must be a UUID") }
+        default:
+            return
+        }
+    }
+
+    private func expected(_ schema: Schema) -> String {
+        switch schema {
+        case .object, .map: "an object"
+        case .array: "an array"
+        case .string, .enumeration: "a string"
+        case .integer: "an integer"
+        case .number: "a number"
+        case .boolean: "true or false"
+        case .nullable(let inner): expected(inner) + " or null"
+        case .ref(let name): components[name].map(expected) ?? "an object"
+        case .any: "any value"
+        }
+    }
+}
+
+/// RFC 3339 timestamps on the wire: always UTC with `Z` out, any offset in.
+enum Timestamp {
+    static func parse(_ text: String) -> Date? {
+        guard text.utf8.count <= 64 else { return nil }
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+}
