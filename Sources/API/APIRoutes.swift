@@ -19,6 +19,11 @@ public enum APIRoutes {
     }
 
     static func all(_ context: APIContext) -> [Endpoint] {
-        AuthRoutes.endpoints(context) + UserRoutes.endpoints(context) + APIKeyRoutes.endpoints(context)
+        [
+            AuthRoutes.endpoints, UserRoutes.endpoints, APIKeyRoutes.endpoints, GroupRoutes.endpoints,
+            RuleRoutes.endpoints, ProcessProfileRoutes.endpoints, ResponseRuleRoutes.endpoints,
+            PolicyRoutes.endpoints, InventoryRoutes.endpoints, EnforcerRoutes.endpoints, EventRoutes.endpoints,
+            TopologyRoutes.endpoints, DashboardRoutes.endpoints,
+        ].flatMap { $0(context) }
     }
 }

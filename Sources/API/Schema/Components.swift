@@ -193,7 +193,31 @@ enum Components {
             .init("edges", .array(.ref("TopologyEdge"), maxItems: .max)),
             .init("truncated", .boolean),
         ]),
-        "Dashboard": .any,
+        "Counts": .map(.integer(minimum: 0, maximum: .max), maxProperties: 16),
+        "Offender": .object([
+            .init("id", .string(maxLength: 256)), .init("name", .string(maxLength: 256)),
+            .init("violations", .integer(minimum: 0, maximum: .max)),
+        ]),
+        "Dashboard": .object([
+            .init("since", .timestamp), .init("until", .timestamp),
+            .init("bucket_seconds", .integer(minimum: 300, maximum: 86_400)),
+            .init(
+                "buckets",
+                .array(
+                    .object([
+                        .init("start", .timestamp), .init("by_severity", .ref("Counts")), .init("by_kind", .ref("Counts")),
+                    ]), maxItems: 500)),
+            .init("totals", .object([.init("by_severity", .ref("Counts")), .init("by_kind", .ref("Counts"))])),
+            .init("top_groups", .array(.ref("Offender"), maxItems: 10)),
+            .init("top_workloads", .array(.ref("Offender"), maxItems: 10)),
+            .init("enforcers", .ref("Counts")), .init("policy_modes", .ref("Counts")),
+            .init(
+                "risk",
+                .object([
+                    .init("score", .integer(minimum: 0, maximum: 100)), .init("exposure", .number),
+                    .init("violations", .number), .init("threats", .number), .init("enforcer_health", .number),
+                ])),
+        ]),
         "OpenAPI": .any,
         "Status": .object([.init("status", .string(maxLength: 32))]),
     ]

@@ -1,0 +1,71 @@
+import Domain
+import Foundation
+import HTTP
+import Storage
+
+/// Groups in SQL, and their computed members. Every function takes the connection of the
+/// caller's transaction, so a change and its revision bump commit together.
+enum GroupStore {
+    static let columns = "name, to_json(criteria)::text AS criteria, policy_mode, learned, comment"
+
+    static func decode(_ row: PostgresRow) throws -> Group {
+        Group(
+            name: try row.decode(String.self, "name"), criteria: try row.decodeJSON([Criterion].self, "criteria"),
+            policyMode: PolicyMode(rawValue: try row.decode(String.self, "policy_mode")) ?? .discover,
+            learned: try row.decode(Bool.self, "learned"), comment: try row.decode(String?.self, "comment"))
+    }
+
+    static func fetch(_ name: String, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Group? {
+        try await connection.query(
+            "SELECT \(unsafeRaw: columns) FROM groups WHERE name = \(name) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
+        ).first.map(decode)
+    }
+
+    static func all(_ connection: PostgresConnection) async throws -> [Group] {
+        try await connection.query("SELECT \(unsafeRaw: columns) FROM groups ORDER BY name").map(decode)
+    }
+
+    static func insert(_ group: Group, _ connection: PostgresConnection) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO groups (name, criteria, policy_mode, learned, comment)
+            VALUES (\(group.name), \(try SQLJSON.text(group.criteria))::jsonb, \(group.policyMode.rawValue),
+                    \(group.learned), \(group.comment))
+            """)
+    }
+
+    /// Replaces the group called `name` (which may rename it; references follow the rename).
+    static func update(_ name: String, to group: Group, _ connection: PostgresConnection) async throws {
+        _ = try await connection.query(
+            """
+            UPDATE groups SET name = \(group.name), criteria = \(try SQLJSON.text(group.criteria))::jsonb,
+                policy_mode = \(group.policyMode.rawValue), learned = \(group.learned), comment = \(group.comment),
+                updated_at = now()
+            WHERE name = \(name)
+            """)
+    }
+
+    /// Names among `names` that no group has.
+    static func missing(_ names: Set<String>, _ connection: PostgresConnection) async throws -> Set<String> {
+        let found = try await connection.query(
+            "SELECT name FROM groups WHERE name IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(Array(names)))::jsonb))"
+        ).map { try $0.decode(String.self, "name") }
+        return names.subtracting(found)
+    }
+
+    /// Recomputes the members of `groups` from the current workloads.
+    static func recomputeMembers(of groups: [Group], _ connection: PostgresConnection) async throws {
+        guard !groups.isEmpty else { return }
+        let workloads = try await WorkloadStore.facts(connection)
+        for group in groups {
+            let members = workloads.filter(group.matches).map(\.id)
+            _ = try await connection.query("DELETE FROM group_members WHERE group_name = \(group.name)")
+            guard !members.isEmpty else { continue }
+            _ = try await connection.query(
+                """
+                INSERT INTO group_members (group_name, workload_id)
+                SELECT \(group.name), jsonb_array_elements_text(\(try SQLJSON.text(members))::jsonb)
+                """)
+        }
+    }
+}
