@@ -46,10 +46,11 @@ let package = Package(
             name: "ingest-bench", dependencies: ["Storage", "HTTP", "Logging"], path: "bench/IngestBench"),
 
         // Helpers shared by the Swift test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Storage", "HTTP"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "HTTP", "Logging", "TestSupport"]),
-        .testTarget(name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "PKI", "Logging"]),
+        .testTarget(
+            name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "PKI", "Logging", "TestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
     ]
 )

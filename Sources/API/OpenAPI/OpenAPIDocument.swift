@@ -22,7 +22,7 @@ enum OpenAPIDocument {
                     "tags": ["Operations"], "security": [],
                     "responses": [
                         "200": json(.ref("Status"), description: "Status"),
-                        "503": problem("Not ready"),
+                        "503": problem("Not ready"), "default": problem("Any other error"),
                     ],
                 ]
             ]

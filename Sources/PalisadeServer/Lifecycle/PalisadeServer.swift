@@ -20,10 +20,22 @@ public final class PalisadeServer: Sendable {
     private let retention: EventRetention
     /// What the first start created, if this was it (the executable prints a generated password).
     public let bootstrap: AdminBootstrap.Created?
+    /// Every `(method, pattern)` this server routes, so tests can hold the OpenAPI document to it.
+    public let routes: [Route]
     private let group: EventLoopGroup
     private let http: HTTPServer
     private let logger: Logger
     private let lockFD: Int32
+
+    public struct Route: Sendable, Hashable {
+        public let method: String
+        public let pattern: String
+
+        public init(method: String, pattern: String) {
+            self.method = method
+            self.pattern = pattern
+        }
+    }
 
     public struct Addresses: Sendable {
         public let api: SocketAddress
@@ -32,8 +44,10 @@ public final class PalisadeServer: Sendable {
 
     private init(
         configuration: ServerConfiguration, addresses: Addresses, tls: TLSMaterial.Paths, database: Database,
-        group: EventLoopGroup, http: HTTPServer, logger: Logger, lockFD: Int32, bootstrap: AdminBootstrap.Created?
+        group: EventLoopGroup, http: HTTPServer, logger: Logger, lockFD: Int32, bootstrap: AdminBootstrap.Created?,
+        routes: [Route]
     ) {
+        self.routes = routes
         self.configuration = configuration
         self.addresses = addresses
         self.tls = tls
@@ -81,7 +95,8 @@ public final class PalisadeServer: Sendable {
             let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil)
             return PalisadeServer(
                 configuration: configuration, addresses: addresses, tls: tls, database: database, group: group,
-                http: http, logger: logger, lockFD: lockFD, bootstrap: bootstrap)
+                http: http, logger: logger, lockFD: lockFD, bootstrap: bootstrap,
+                routes: router.patterns.map { Route(method: $0.method, pattern: $0.pattern) })
         } catch {
             for step in undo.reversed() { await step() }
             throw error
