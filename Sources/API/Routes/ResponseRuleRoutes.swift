@@ -49,7 +49,7 @@ enum ResponseRuleRoutes {
               AND (\(request.query("event_kind"))::text IS NULL OR event_kind = \(request.query("event_kind")))
             ORDER BY position LIMIT \(page.limit + 1)
             """)
-        let keyed = try rows.map { (try ResponseRuleStore.decode($0), [try $0.decode(String.self, "position")]) }
+        let keyed = try rows.map { (try ResponseRuleStore.decode($0), [try $0.decode(String.self, "sort_position")]) }
         return try .json(ListResponse(keyed: keyed, page: page))
     }
 

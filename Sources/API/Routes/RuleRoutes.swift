@@ -70,7 +70,7 @@ enum RuleRoutes {
               AND (\(request.queryBool("learned"))::boolean IS NULL OR learned = \(request.queryBool("learned")))
             ORDER BY position LIMIT \(page.limit + 1)
             """)
-        let keyed = try rows.map { (try RuleStore.decode($0), [try $0.decode(String.self, "position")]) }
+        let keyed = try rows.map { (try RuleStore.decode($0), [try $0.decode(String.self, "sort_position")]) }
         return try .json(ListResponse(keyed: keyed, page: page))
     }
 

@@ -19,7 +19,7 @@ enum ResponseRuleStore {
     }
 
     static let columns = """
-        id, position::text AS position, event_kind, conditions::text AS conditions,
+        id, position::text AS sort_position, event_kind, conditions::text AS conditions,
         to_json(actions)::text AS actions, enabled, comment
         """
 

@@ -28,7 +28,7 @@ enum RuleStore {
     }
 
     static let columns = """
-        id, position::text AS position, from_group, to_group, to_json(ports)::text AS ports,
+        id, position::text AS sort_position, from_group, to_group, to_json(ports)::text AS ports,
         to_json(applications)::text AS applications, action, learned, enabled, comment, hits, last_hit_at
         """
     static let gap = 1024.0
@@ -91,7 +91,7 @@ enum RuleStore {
         _ = try await connection.query(
             """
             INSERT INTO network_rules (position, from_group, to_group, ports, applications, action, learned, enabled, comment)
-            SELECT t.o * \(gap), t.r->>'from', t.r->>'to',
+            SELECT t.o * \(gap)::float8, t.r->>'from', t.r->>'to',
                    ARRAY(SELECT jsonb_array_elements_text(t.r->'ports')),
                    ARRAY(SELECT jsonb_array_elements_text(t.r->'applications')),
                    t.r->>'action', (t.r->>'learned')::boolean, (t.r->>'enabled')::boolean, t.r->>'comment'
