@@ -40,7 +40,9 @@ import Testing
         let methods: Set<String> = ["get", "put", "post", "delete", "patch"]
         let documented = Set(
             paths.flatMap { path, operations in
-                operations.keys.filter(methods.contains).map { PalisadeServer.Route(method: $0.uppercased(), pattern: path) }
+                operations.keys.filter(methods.contains).map {
+                    PalisadeServer.Route(method: $0.uppercased(), pattern: path)
+                }
             })
         let routed = Set(server.routes)
         #expect(routed.subtracting(documented).isEmpty, "routed but not documented: \(routed.subtracting(documented))")
@@ -52,7 +54,9 @@ import Testing
             for (method, value) in operations where methods.contains(method) {
                 let operation = try #require(value as? [String: Any])
                 let responses = try #require(operation["responses"] as? [String: Any], "\(method) \(path)")
-                #expect(responses["default"] != nil || path == "/v1/openapi.json", "\(method) \(path) has no error response")
+                #expect(
+                    responses["default"] != nil || path == "/v1/openapi.json", "\(method) \(path) has no error response"
+                )
                 #expect(operation["operationId"] is String, "\(method) \(path) has no operationId")
             }
         }

@@ -41,4 +41,3 @@ public struct PostgresErrorForTests: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-

@@ -23,6 +23,9 @@ public struct APIRequest: Sendable {
     func decodeBody<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         guard let schema = endpoint.body else { preconditionFailure("\(endpoint.path) declares no body") }
         guard !http.body.isEmpty else { throw HTTPError.badRequest("A JSON body is required.", code: "malformed_json") }
+        guard String(validating: http.body, as: UTF8.self) != nil else {
+            throw HTTPError.badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
+        }
         try JSONDepth.check(http.body)
         let value = try JSONCoding.decode(JSONValue.self, from: http.body)
         do {

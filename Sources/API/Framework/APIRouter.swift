@@ -18,7 +18,10 @@ enum APIRouter {
         var principal = Principal.anonymous
         var response: Response
         do {
-            principal = try await authorize(request, endpoint: endpoint, context: context)
+            if case .role(let required) = endpoint.access {
+                principal = try await authenticate(request, context: context)
+                try authorize(principal, required: required)
+            }
             try checkQuery(request, endpoint: endpoint, context: context)
             let apiRequest = APIRequest(http: request, principal: principal, endpoint: endpoint, context: context)
             if let claim = try Idempotency.claim(for: apiRequest) {
@@ -46,17 +49,18 @@ enum APIRouter {
         return response
     }
 
-    private static func authorize(_ request: Request, endpoint: Endpoint, context: APIContext) async throws
-        -> Principal
-    {
-        guard case .role(let required) = endpoint.access else { return .anonymous }
-        guard let principal = try await Authenticator.authenticate(request, context: context),
-            let role = principal.role
-        else { throw HTTPError.unauthenticated() }
-        guard role.satisfies(required) else {
-            throw HTTPError.forbidden("This needs the '\(required.rawValue)' role; you have '\(role.rawValue)'.")
+    private static func authenticate(_ request: Request, context: APIContext) async throws -> Principal {
+        guard let principal = try await Authenticator.authenticate(request, context: context) else {
+            throw HTTPError.unauthenticated()
         }
         return principal
+    }
+
+    private static func authorize(_ principal: Principal, required: Role) throws(HTTPError) {
+        guard let role = principal.role, role.satisfies(required) else {
+            throw .forbidden(
+                "This needs the '\(required.rawValue)' role; you have '\(principal.role?.rawValue ?? "none")'.")
+        }
     }
 
     /// Unknown query parameters are refused, and declared ones must fit their schema, so a typo

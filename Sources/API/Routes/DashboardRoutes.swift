@@ -67,7 +67,7 @@ enum DashboardRoutes {
                 query: [
                     QueryParameter("window_hours", .integer(minimum: 1, maximum: 720), "How far back (default 24)."),
                     QueryParameter("bucket_minutes", .integer(minimum: 5, maximum: 1440), "Bucket width (default 60)."),
-                ], response: .ref("Dashboard"), handler: dashboard),
+                ], response: .ref("Dashboard"), handler: dashboard)
         ]
     }
 
@@ -109,7 +109,11 @@ enum DashboardRoutes {
                     risk.violationsBySeverity[level, default: 0] += n
                 }
                 if kind == EventKind.threat.rawValue {
-                    if severity == "high" || severity == "critical" { risk.severeThreats += n } else { risk.otherThreats += n }
+                    if severity == "high" || severity == "critical" {
+                        risk.severeThreats += n
+                    } else {
+                        risk.otherThreats += n
+                    }
                 }
             }
             let topGroups = try await connection.query(
@@ -118,7 +122,11 @@ enum DashboardRoutes {
                 WHERE occurred_at >= \(since) AND kind IN \(unsafeRaw: violationKinds) AND group_name IS NOT NULL
                 GROUP BY group_name ORDER BY n DESC, group_name LIMIT 10
                 """
-            ).map { Offender(id: try $0.decode(String.self, "id"), name: try $0.decode(String.self, "name"), violations: try $0.decode(Int.self, "n")) }
+            ).map {
+                Offender(
+                    id: try $0.decode(String.self, "id"), name: try $0.decode(String.self, "name"),
+                    violations: try $0.decode(Int.self, "n"))
+            }
             let topWorkloads = try await connection.query(
                 """
                 SELECT e.workload_id AS id, coalesce(w.name, e.workload_id) AS name, count(*) AS n FROM events e
@@ -126,7 +134,11 @@ enum DashboardRoutes {
                 WHERE e.occurred_at >= \(since) AND e.kind IN \(unsafeRaw: violationKinds) AND e.workload_id IS NOT NULL
                 GROUP BY e.workload_id, w.name ORDER BY n DESC, e.workload_id LIMIT 10
                 """
-            ).map { Offender(id: try $0.decode(String.self, "id"), name: try $0.decode(String.self, "name"), violations: try $0.decode(Int.self, "n")) }
+            ).map {
+                Offender(
+                    id: try $0.decode(String.self, "id"), name: try $0.decode(String.self, "name"),
+                    violations: try $0.decode(Int.self, "n"))
+            }
             let enforcerRow = try await connection.query(
                 """
                 SELECT count(*) FILTER (WHERE revoked_at IS NULL AND last_seen_at > now() - make_interval(secs => \(EnforcerRoutes.connectedWithinSeconds))) AS connected,
@@ -155,7 +167,11 @@ enum DashboardRoutes {
                 let mode = try row.decode(String.self, "mode")
                 let n = try row.decode(Int.self, "n")
                 policyModes[mode] = n
-                if let known = PolicyMode(rawValue: mode) { risk.workloadsByMode[known] = n } else { risk.unmanagedWorkloads = n }
+                if let known = PolicyMode(rawValue: mode) {
+                    risk.workloadsByMode[known] = n
+                } else {
+                    risk.unmanagedWorkloads = n
+                }
             }
             return try .json(
                 Dashboard(

@@ -147,7 +147,8 @@ enum EnforcerRoutes {
                 "GET", "/v1/enforcers", .role(.reader), "List enforcers with state and revision lag", tag: "Enforcers",
                 query: QueryParameter.paging + [
                     QueryParameter(
-                        "state", .enumeration(["connected", "disconnected", "revoked"]), "Only enforcers in this state.")
+                        "state", .enumeration(["connected", "disconnected", "revoked"]), "Only enforcers in this state."
+                    )
                 ], response: Components.list("Enforcer"), handler: listEnforcers),
             Endpoint(
                 "GET", "/v1/enforcers/{id}", .role(.reader), "Get an enforcer", tag: "Enforcers",
@@ -178,9 +179,11 @@ enum EnforcerRoutes {
 
     static func enforcer(_ request: APIRequest) async throws -> Enforcer {
         let id = try uuidParameter(request, what: "enforcer")
-        guard let row = try await request.context.pool.query(
-            "SELECT \(unsafeRaw: enforcerColumns) FROM enforcers e WHERE e.id = \(id)"
-        ).first else { throw HTTPError.notFound("No such enforcer.") }
+        guard
+            let row = try await request.context.pool.query(
+                "SELECT \(unsafeRaw: enforcerColumns) FROM enforcers e WHERE e.id = \(id)"
+            ).first
+        else { throw HTTPError.notFound("No such enforcer.") }
         return try Enforcer(row)
     }
 

@@ -104,7 +104,10 @@ enum EventRoutes {
             resource = try row.decode(String?.self, "resource")
             outcome = try row.decode(String.self, "outcome")
             status = try row.decode(Int.self, "status")
-            detail = try row.decode(String?.self, "detail").map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .object([:])
+            detail =
+                try row.decode(String?.self, "detail").map {
+                    try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))
+                } ?? .object([:])
         }
     }
 
@@ -119,7 +122,8 @@ enum EventRoutes {
                     QueryParameter("group", Components.groupName, "Only events of this group."),
                     QueryParameter("workload", .string(maxLength: 256), "Only events of this workload id."),
                     QueryParameter("host", .string(maxLength: 256), "Only events on this host id."),
-                    QueryParameter("text", .string(maxLength: 256, minLength: 1), "Only events whose summary contains this."),
+                    QueryParameter(
+                        "text", .string(maxLength: 256, minLength: 1), "Only events whose summary contains this."),
                     .since, .until,
                 ], response: Components.list("Event"), handler: listEvents),
             Endpoint(
@@ -127,8 +131,10 @@ enum EventRoutes {
                 query: QueryParameter.paging + [
                     QueryParameter("actor", .string(maxLength: 256), "Only this actor (user, api-key:<name>)."),
                     QueryParameter("outcome", .enumeration(["success", "failure", "denied"]), "Only this outcome."),
-                    QueryParameter("method", .enumeration(["POST", "PUT", "PATCH", "DELETE", "CREATE"]), "Only this method."),
-                    QueryParameter("path_prefix", .string(maxLength: 256, minLength: 1), "Only paths starting with this."),
+                    QueryParameter(
+                        "method", .enumeration(["POST", "PUT", "PATCH", "DELETE", "CREATE"]), "Only this method."),
+                    QueryParameter(
+                        "path_prefix", .string(maxLength: 256, minLength: 1), "Only paths starting with this."),
                     .since, .until,
                 ], response: Components.list("AuditEntry"), handler: listAudit),
         ]

@@ -32,7 +32,8 @@ enum GroupRoutes {
             Endpoint(
                 "POST", "/v1/groups", .role(.operator), "Create a group", tag: "Policy", body: .ref("GroupInput"),
                 status: 201, response: .ref("Group"), handler: create),
-            Endpoint("GET", "/v1/groups/{name}", .role(.reader), "Get a group", tag: "Policy", response: .ref("Group")) {
+            Endpoint("GET", "/v1/groups/{name}", .role(.reader), "Get a group", tag: "Policy", response: .ref("Group"))
+            {
                 request in
                 try await request.context.pool.withConnection { connection in
                     try .resource(try await view(request.parameter("name"), connection))
@@ -72,7 +73,9 @@ enum GroupRoutes {
                    OR starts_with(name, \(request.query("name_prefix"))))
             ORDER BY name LIMIT \(page.limit + 1)
             """)
-        let views = try rows.map { View(group: try GroupStore.decode($0), memberCount: try $0.decode(Int.self, "member_count")) }
+        let views = try rows.map {
+            View(group: try GroupStore.decode($0), memberCount: try $0.decode(Int.self, "member_count"))
+        }
         return try .json(ListResponse(rows: views, page: page) { [$0.group.name] })
     }
 

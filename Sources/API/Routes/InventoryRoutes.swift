@@ -117,9 +117,11 @@ enum InventoryRoutes {
             Endpoint("GET", "/v1/hosts/{id}", .role(.reader), "Get a host", tag: "Inventory", response: .ref("Host")) {
                 request in
                 let id = request.parameter("id")
-                guard let row = try await request.context.pool.query(
-                    "SELECT \(unsafeRaw: hostColumns) FROM hosts h WHERE h.id = \(id)"
-                ).first else { throw HTTPError.notFound("No host '\(id)'.") }
+                guard
+                    let row = try await request.context.pool.query(
+                        "SELECT \(unsafeRaw: hostColumns) FROM hosts h WHERE h.id = \(id)"
+                    ).first
+                else { throw HTTPError.notFound("No host '\(id)'.") }
                 return try .resource(try Host(row))
             },
             Endpoint(
@@ -134,9 +136,11 @@ enum InventoryRoutes {
                 response: .ref("Workload")
             ) { request in
                 let id = request.parameter("id")
-                guard let row = try await request.context.pool.query(
-                    "SELECT \(unsafeRaw: workloadColumns) FROM workloads w WHERE w.id = \(id)"
-                ).first else { throw HTTPError.notFound("No workload '\(id)'.") }
+                guard
+                    let row = try await request.context.pool.query(
+                        "SELECT \(unsafeRaw: workloadColumns) FROM workloads w WHERE w.id = \(id)"
+                    ).first
+                else { throw HTTPError.notFound("No workload '\(id)'.") }
                 return try .resource(try Workload(row))
             },
         ]

@@ -25,7 +25,8 @@ enum PolicyRoutes {
                 query: [
                     QueryParameter(
                         "group", Components.groupName,
-                        "Only this group, the groups its rules name, its rules, profile and response rules (for review).")
+                        "Only this group, the groups its rules name, its rules, profile and response rules (for review)."
+                    )
                 ], response: .ref("PolicyDocument")
             ) { request in
                 let group = request.query("group")
@@ -83,7 +84,9 @@ enum PolicyRoutes {
     }
 
     /// Replaces everything in one transaction: references first out, groups, then references in.
-    private static func apply(_ document: PolicyDocument, replacing current: PolicyDocument, _ connection: PostgresConnection)
+    private static func apply(
+        _ document: PolicyDocument, replacing current: PolicyDocument, _ connection: PostgresConnection
+    )
         async throws
     {
         _ = try await connection.query("DELETE FROM network_rules")

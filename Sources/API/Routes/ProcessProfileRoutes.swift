@@ -26,8 +26,11 @@ enum ProcessProfileRoutes {
         ]
     }
 
-    static func profile(_ group: String, _ connection: PostgresConnection) async throws -> PolicyDocument.ProcessProfile {
-        guard try await GroupStore.fetch(group, connection) != nil else { throw HTTPError.notFound("No group '\(group)'.") }
+    static func profile(_ group: String, _ connection: PostgresConnection) async throws -> PolicyDocument.ProcessProfile
+    {
+        guard try await GroupStore.fetch(group, connection) != nil else {
+            throw HTTPError.notFound("No group '\(group)'.")
+        }
         return .init(group: group, items: try await ProfileStore.entries(of: group, connection))
     }
 

@@ -39,7 +39,9 @@ enum RuleRoutes {
             Endpoint("GET", "/v1/rules/{id}", .role(.reader), "Get a rule", tag: "Policy", response: .ref("Rule")) {
                 request in
                 let id = try request.idParameter()
-                return try await request.context.pool.withConnection { try .resource(try await RuleStore.fetch(id, $0)) }
+                return try await request.context.pool.withConnection {
+                    try .resource(try await RuleStore.fetch(id, $0))
+                }
             },
             Endpoint(
                 "PUT", "/v1/rules/{id}", .role(.operator), "Replace a rule (keeps its place and hit count)",
@@ -85,11 +87,13 @@ enum RuleRoutes {
 
     static func create(_ request: APIRequest) async throws -> Response {
         let spec = try request.decodeBody(RuleSpec.self)
-        let where_ = try placement(request.queryInt("before").map(Int64.init), request.queryInt("after").map(Int64.init))
+        let where_ = try placement(
+            request.queryInt("before").map(Int64.init), request.queryInt("after").map(Int64.init))
         let rule = try await request.context.pool.withTransaction { connection in
             try await PolicyRevision.lock(connection)
             let rule = try await RuleStore.validate(spec, connection)
-            let id = try await RuleStore.insert(rule, at: try await RuleStore.position(for: where_, connection), connection)
+            let id = try await RuleStore.insert(
+                rule, at: try await RuleStore.position(for: where_, connection), connection)
             try await PolicyRevision.bump(connection)
             return try await RuleStore.fetch(id, connection)
         }
@@ -132,7 +136,8 @@ enum RuleRoutes {
             try await PolicyRevision.lock(connection)
             try ETag.check(request, current: try await RuleStore.fetch(id, connection, forUpdate: true))
             let position = try await RuleStore.position(for: where_, connection)
-            _ = try await connection.query("UPDATE network_rules SET position = \(position), updated_at = now() WHERE id = \(id)")
+            _ = try await connection.query(
+                "UPDATE network_rules SET position = \(position), updated_at = now() WHERE id = \(id)")
             try await PolicyRevision.bump(connection)
             return try await RuleStore.fetch(id, connection)
         }

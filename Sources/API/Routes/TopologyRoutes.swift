@@ -75,11 +75,12 @@ enum TopologyRoutes {
                 "GET", "/v1/topology", .role(.reader), "Workloads or groups and the conversations between them",
                 tag: "Observation",
                 query: [
-                    QueryParameter("view", .enumeration(["workloads", "groups"]), "Node granularity (default workloads)."),
+                    QueryParameter(
+                        "view", .enumeration(["workloads", "groups"]), "Node granularity (default workloads)."),
                     QueryParameter("group", Components.groupName, "Only conversations touching this group's members."),
                     QueryParameter("namespace", .string(maxLength: 256), "Only conversations touching this namespace."),
                     QueryParameter("since", .timestamp, "Only conversations seen since (default: 24 hours ago)."),
-                ], response: .ref("Topology"), handler: topology),
+                ], response: .ref("Topology"), handler: topology)
         ]
     }
 
@@ -135,7 +136,9 @@ enum TopologyRoutes {
                 return Node(id: id, kind: "address", name: id, group: nil, namespace: nil, policyMode: nil)
             }
             guard byGroup, let group = workload.node.group else { return workload.node }
-            return Node(id: "group:" + group, kind: "group", name: group, group: group, namespace: nil, policyMode: workload.node.policyMode)
+            return Node(
+                id: "group:" + group, kind: "group", name: group, group: group, namespace: nil,
+                policyMode: workload.node.policyMode)
         }
         var edges: [String: Edge] = [:]
         var order: [String] = []
@@ -153,12 +156,18 @@ enum TopologyRoutes {
             let port = "\(try row.decode(String.self, "protocol"))/\(try row.decode(Int.self, "port"))"
             let application = try row.decode(String.self, "application")
             let seen = try row.decode(Date.self, "last_seen_at")
-            var edge = edges[key] ?? {
-                order.append(key)
-                return Edge(from: from.id, to: to.id, ports: [], applications: [], bytes: 0, sessions: 0, lastAction: nil, lastSeenAt: seen)
-            }()
+            var edge =
+                edges[key]
+                ?? {
+                    order.append(key)
+                    return Edge(
+                        from: from.id, to: to.id, ports: [], applications: [], bytes: 0, sessions: 0, lastAction: nil,
+                        lastSeenAt: seen)
+                }()
             if !edge.ports.contains(port) { edge.ports.append(port) }
-            if !application.isEmpty && !edge.applications.contains(application) { edge.applications.append(application) }
+            if !application.isEmpty && !edge.applications.contains(application) {
+                edge.applications.append(application)
+            }
             edge.bytes += try row.decode(Int64.self, "bytes")
             edge.sessions += try row.decode(Int64.self, "sessions")
             if seen >= edge.lastSeenAt || edge.lastAction == nil {

@@ -205,7 +205,8 @@ enum Components {
                 "buckets",
                 .array(
                     .object([
-                        .init("start", .timestamp), .init("by_severity", .ref("Counts")), .init("by_kind", .ref("Counts")),
+                        .init("start", .timestamp), .init("by_severity", .ref("Counts")),
+                        .init("by_kind", .ref("Counts")),
                     ]), maxItems: 500)),
             .init("totals", .object([.init("by_severity", .ref("Counts")), .init("by_kind", .ref("Counts"))])),
             .init("top_groups", .array(.ref("Offender"), maxItems: 10)),

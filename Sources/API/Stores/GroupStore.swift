@@ -15,7 +15,8 @@ enum GroupStore {
             learned: try row.decode(Bool.self, "learned"), comment: try row.decode(String?.self, "comment"))
     }
 
-    static func fetch(_ name: String, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Group? {
+    static func fetch(_ name: String, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Group?
+    {
         try await connection.query(
             "SELECT \(unsafeRaw: columns) FROM groups WHERE name = \(name) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
         ).first.map(decode)

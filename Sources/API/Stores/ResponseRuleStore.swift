@@ -34,9 +34,11 @@ enum ResponseRuleStore {
     }
 
     static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Stored {
-        guard let row = try await connection.query(
-            "SELECT \(unsafeRaw: columns) FROM response_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
-        ).first else { throw HTTPError.notFound("No response rule \(id).") }
+        guard
+            let row = try await connection.query(
+                "SELECT \(unsafeRaw: columns) FROM response_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
+            ).first
+        else { throw HTTPError.notFound("No response rule \(id).") }
         return try decode(row)
     }
 

@@ -47,9 +47,11 @@ enum RuleStore {
     }
 
     static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Stored {
-        guard let row = try await connection.query(
-            "SELECT \(unsafeRaw: columns) FROM network_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
-        ).first else { throw HTTPError.notFound("No rule \(id).") }
+        guard
+            let row = try await connection.query(
+                "SELECT \(unsafeRaw: columns) FROM network_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
+            ).first
+        else { throw HTTPError.notFound("No rule \(id).") }
         return try decode(row)
     }
 
@@ -71,10 +73,14 @@ enum RuleStore {
     }
 
     /// Checks many rules at once (one query for all their groups); `field` prefixes problems.
-    static func validate(_ specs: [RuleSpec], field: String, _ connection: PostgresConnection) async throws -> [RuleSpec] {
+    static func validate(_ specs: [RuleSpec], field: String, _ connection: PostgresConnection) async throws
+        -> [RuleSpec]
+    {
         var rules: [RuleSpec] = []
         for (index, spec) in specs.enumerated() {
-            do { rules.append(try spec.validated()) } catch { throw HTTPError.invalid(error.nested(under: "\(field)[\(index)]")) }
+            do { rules.append(try spec.validated()) } catch {
+                throw HTTPError.invalid(error.nested(under: "\(field)[\(index)]"))
+            }
         }
         let missing = try await GroupStore.missing(Set(rules.flatMap { [$0.from, $0.to] }), connection)
         for (index, rule) in rules.enumerated() {
@@ -139,9 +145,11 @@ enum RuleStore {
         throw HTTPError.conflict("Could not place the rule; try again.")
     }
 
-    private static func freePosition(for placement: Placement, _ connection: PostgresConnection) async throws -> Double? {
+    private static func freePosition(for placement: Placement, _ connection: PostgresConnection) async throws -> Double?
+    {
         func anchor(_ id: Int64) async throws -> Double {
-            guard let row = try await connection.query("SELECT position FROM network_rules WHERE id = \(id)").first else {
+            guard let row = try await connection.query("SELECT position FROM network_rules WHERE id = \(id)").first
+            else {
                 throw HTTPError.invalidField(placement == .before(id) ? "before" : "after", "names no rule \(id)")
             }
             return try row.decode(Double.self, "position")

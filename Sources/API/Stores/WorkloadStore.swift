@@ -13,8 +13,11 @@ enum WorkloadStore {
             WorkloadFacts(
                 id: try row.decode(String.self, "id"), name: try row.decode(String.self, "name"),
                 namespace: try row.decode(String.self, "namespace"),
-                labels: try row.decodeJSON([String: String].self, "labels"), image: try row.decode(String.self, "image"),
-                addresses: try row.decodeJSON([String].self, "addresses").map { $0.hasSuffix("/32") || $0.hasSuffix("/128") ? String($0.split(separator: "/")[0]) : $0 })
+                labels: try row.decodeJSON([String: String].self, "labels"),
+                image: try row.decode(String.self, "image"),
+                addresses: try row.decodeJSON([String].self, "addresses").map {
+                    $0.hasSuffix("/32") || $0.hasSuffix("/128") ? String($0.split(separator: "/")[0]) : $0
+                })
         }
     }
 }

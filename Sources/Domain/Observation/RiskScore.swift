@@ -41,7 +41,8 @@ public struct RiskScore: Sendable, Equatable, Codable {
         violations = min(30, 3 * count(.critical) + 1.5 * count(.high) + 0.5 * count(.medium) + 0.1 * count(.low))
         threats = min(20, 5 * Double(inputs.severeThreats) + Double(inputs.otherThreats))
         enforcerHealth =
-            inputs.enforcers == 0 ? 0 : 10 * Double(min(inputs.unhealthyEnforcers, inputs.enforcers)) / Double(inputs.enforcers)
+            inputs.enforcers == 0
+            ? 0 : 10 * Double(min(inputs.unhealthyEnforcers, inputs.enforcers)) / Double(inputs.enforcers)
         score = max(0, min(100, Int((exposure + violations + threats + enforcerHealth).rounded())))
     }
 }
