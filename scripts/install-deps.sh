@@ -38,8 +38,11 @@ fi
 
 if [ "$profile" != run ]; then
     # Test and benchmark clients only; never part of the product.
-    if [ ! -x .venv/bin/pytest ]; then
-        python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check 'h2>=4.1,<5' 'pytest>=7,<9' 'httpx>=0.27,<1'
+    # Reinstalled whenever Tests/requirements.txt changes (its hash is kept in the venv).
+    wanted=$(sha256sum Tests/requirements.txt | cut -d' ' -f1)
+    if [ ! -x .venv/bin/pytest ] || [ "$(cat .venv/.requirements-sha256 2>/dev/null)" != "$wanted" ]; then
+        [ -x .venv/bin/python ] || python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+        echo "$wanted" >.venv/.requirements-sha256
     fi
 fi

@@ -5,7 +5,9 @@
 #      storage layer against a real PostgreSQL (scripts/test-postgres.sh starts a throwaway one),
 #   3. pytest Tests/protocol: the built binaries over real sockets, TLS, HTTP/2 and HTTP/1.1,
 #      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time),
-#   4. the README's run command itself, end to end (scripts/smoke-run.sh).
+#   4. pytest Tests/api: the REST API of a running server on real PostgreSQL: authorization
+#      matrix, SOAR scenario, bad input, audit, schemathesis fuzzing from /v1/openapi.json,
+#   5. the README's run command itself, end to end (scripts/smoke-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -30,3 +32,6 @@ bash scripts/smoke-run.sh
 
 echo "== protocol tests"
 PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/protocol
+
+echo "== API tests"
+PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/api

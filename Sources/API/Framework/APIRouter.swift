@@ -23,6 +23,9 @@ enum APIRouter {
                 try authorize(principal, required: required)
             }
             try checkQuery(request, endpoint: endpoint, context: context)
+            if let condition = request.headers["if-match"], condition.utf8.count > ETag.maximumHeaderLength {
+                throw HTTPError.invalidField("If-Match", "must be at most \(ETag.maximumHeaderLength) characters")
+            }
             let apiRequest = APIRequest(http: request, principal: principal, endpoint: endpoint, context: context)
             if let claim = try Idempotency.claim(for: apiRequest) {
                 if let replayed = try await Idempotency.replay(claim, context: context) {

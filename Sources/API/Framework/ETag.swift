@@ -5,6 +5,8 @@ import PKI
 /// Entity tags for single resources: a hash of the resource's JSON. `If-Match` on a write makes
 /// it conditional: the write only happens if the resource is still what the client last read.
 enum ETag {
+    static let maximumHeaderLength = 256
+
     static func of(_ body: [UInt8]) -> String { "\"" + Digest.sha256Hex(body).prefix(32) + "\"" }
 
     /// Throws 412 when the request carries `If-Match` and `current` no longer matches it.

@@ -49,6 +49,9 @@ public struct Endpoint: Sendable {
     /// Writes change state: they are audited, and POSTs honour `Idempotency-Key`.
     var isWrite: Bool { method != "GET" && method != "HEAD" }
 
+    /// Writes to one existing resource honour `If-Match` (its ETag from a GET).
+    var isConditional: Bool { isWrite && path.contains("{") }
+
     /// Operation ids for the OpenAPI document: `GET /v1/groups/{name}` → `get_v1_groups_name`.
     var operationID: String {
         let words = path.split(separator: "/").map { $0.trimmingCharacters(in: ["{", "}"]) }

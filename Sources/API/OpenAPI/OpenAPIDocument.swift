@@ -87,11 +87,11 @@ enum OpenAPIDocument {
                 "description": .string(parameter.description), "schema": parameter.schema.json,
             ])
         }
-        if endpoint.isWrite && endpoint.method != "POST" || endpoint.method == "DELETE" {
+        if endpoint.isConditional {
             parameters.append([
                 "name": "If-Match", "in": "header", "required": false,
                 "description": "Apply only if the resource still has this ETag (else 412).",
-                "schema": ["type": "string", "maxLength": 256],
+                "schema": ["type": "string", "maxLength": .integer(Int64(ETag.maximumHeaderLength))],
             ])
         }
         if endpoint.method == "POST" {
