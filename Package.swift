@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "PKI", "API"]),
 
         .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
-        .executableTarget(name: "palisadectl", dependencies: []),
+        .executableTarget(name: "palisadectl", dependencies: ["HTTP"]),
         .executableTarget(name: "palisade-enforcer", dependencies: []),
         // A server with echo, sleep and streaming routes over the real HTTP core, driven by the
         // protocol and abuse tests in Tests/protocol. Not shipped.

@@ -1,1 +1,3 @@
-print("palisadectl: not yet implemented")
+import Foundation
+
+exit(Palisadectl.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,4 +1,5 @@
 import Domain
+import HTTP
 import PKI
 
 /// Every named schema of the API: request bodies are checked against these and

@@ -1,3 +1,5 @@
+import HTTP
+
 /// Schema → JSON Schema (OpenAPI 3.1 dialect) as it appears in `/v1/openapi.json`.
 extension Schema {
     var json: JSONValue {

@@ -45,7 +45,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The JSON type name used in error messages and JSON Schema.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
