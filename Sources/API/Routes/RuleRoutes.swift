@@ -87,13 +87,13 @@ enum RuleRoutes {
 
     static func create(_ request: APIRequest) async throws -> Response {
         let spec = try request.decodeBody(RuleSpec.self)
-        let where_ = try placement(
+        let target = try placement(
             request.queryInt("before").map(Int64.init), request.queryInt("after").map(Int64.init))
         let rule = try await request.context.pool.withTransaction { connection in
             try await PolicyRevision.lock(connection)
             let rule = try await RuleStore.validate(spec, connection)
             let id = try await RuleStore.insert(
-                rule, at: try await RuleStore.position(for: where_, connection), connection)
+                rule, at: try await RuleStore.position(for: target, connection), connection)
             try await PolicyRevision.bump(connection)
             return try await RuleStore.fetch(id, connection)
         }
@@ -127,15 +127,15 @@ enum RuleRoutes {
     static func move(_ request: APIRequest) async throws -> Response {
         let id = try request.idParameter()
         let body = try request.decodeBody(Move.self)
-        let where_ = try placement(body.before, body.after)
-        guard where_ != .end else { throw HTTPError.invalidField("before", "or 'after' is required") }
-        guard where_ != .before(id), where_ != .after(id) else {
+        let target = try placement(body.before, body.after)
+        guard target != .end else { throw HTTPError.invalidField("before", "or 'after' is required") }
+        guard target != .before(id), target != .after(id) else {
             throw HTTPError.invalidField(body.before != nil ? "before" : "after", "cannot name the rule itself")
         }
         let rule = try await request.context.pool.withTransaction { connection in
             try await PolicyRevision.lock(connection)
             try ETag.check(request, current: try await RuleStore.fetch(id, connection, forUpdate: true))
-            let position = try await RuleStore.position(for: where_, connection)
+            let position = try await RuleStore.position(for: target, connection)
             _ = try await connection.query(
                 "UPDATE network_rules SET position = \(position), updated_at = now() WHERE id = \(id)")
             try await PolicyRevision.bump(connection)
