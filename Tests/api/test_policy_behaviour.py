@@ -120,3 +120,22 @@ def test_sign_in_is_throttled_per_user_with_a_clear_error(server):
         assert limited.json()["code"] == "rate_limited" and int(limited.headers["retry-after"]) > 0
         # Other users are not locked out by it.
         assert c.post("/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}).status_code == 200
+
+
+def test_an_export_filtered_to_one_group_is_marked_and_cannot_be_imported(server):
+    with server.admin() as c:
+        for name in ("scope-a", "scope-b", "scope-c"):
+            assert c.post("/v1/groups", json={"name": name}).status_code == 201
+        assert c.post("/v1/rules", json={"from": "scope-a", "to": "scope-b", "action": "allow"}).status_code == 201
+        assert c.post("/v1/rules", json={"from": "scope-c", "to": "scope-b", "action": "deny"}).status_code == 201
+        assert c.post("/v1/response-rules", json={"event_kind": "file", "actions": ["webhook"], "conditions": [
+            {"key": "group", "op": "eq", "value": "scope-a"}]}).status_code == 201
+        scoped = c.get("/v1/policy/export", params={"group": "scope-a"}).json()
+        assert scoped["scope"] == "scope-a"
+        assert [g["name"] for g in scoped["groups"]] == ["scope-a", "scope-b"]
+        assert [(r["from"], r["to"]) for r in scoped["rules"]] == [("scope-a", "scope-b")]
+        assert [r["event_kind"] for r in scoped["response_rules"]] == ["file"]
+        refused = c.post("/v1/policy/import", json=scoped)
+        assert refused.status_code == 400 and "'scope'" in refused.json()["detail"]
+        assert "scope" not in c.get("/v1/policy/export").json()
+        assert c.get("/v1/policy/export", params={"group": "nope"}).status_code == 404

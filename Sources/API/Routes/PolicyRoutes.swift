@@ -52,6 +52,7 @@ enum PolicyRoutes {
         guard document.groups.contains(where: { $0.name == group }) else {
             throw HTTPError.notFound("No group '\(group)'.")
         }
+        document.scope = group
         document.rules = document.rules.filter { $0.from == group || $0.to == group }
         let named = Set(document.rules.flatMap { [$0.from, $0.to] } + [group])
         document.groups = document.groups.filter { named.contains($0.name) }

@@ -100,7 +100,7 @@ enum Components {
         "ResponseRuleInput": .object(responseRuleFields),
         "ResponseRule": .object([.init("id", .integer(minimum: 1, maximum: .max))] + responseRuleFields),
         "PolicyDocument": .object([
-            .init("version", .integer(minimum: 1, maximum: 1)),
+            .init("version", .integer(minimum: 1, maximum: 1)), .optional("scope", groupName),
             .init("groups", .array(.ref("GroupInput"), maxItems: PolicyDocument.maxGroups)),
             .init("rules", .array(.ref("RuleInput"), maxItems: PolicyDocument.maxRules)),
             .init("process_profiles", .array(.ref("ProcessProfile"), maxItems: PolicyDocument.maxGroups)),

@@ -17,6 +17,9 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
     }
 
     public var version: Int
+    /// Set on exports filtered to one group (for review): such a document is not the whole
+    /// policy, so importing it is refused rather than deleting everything outside it.
+    public var scope: String?
     public var groups: [Group]
     public var rules: [RuleSpec]
     public var processProfiles: [ProcessProfile]
@@ -33,7 +36,7 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, groups, rules
+        case version, scope, groups, rules
         case processProfiles = "process_profiles"
         case responseRules = "response_rules"
     }
@@ -43,6 +46,10 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
     public func validated() throws(ValidationError) -> PolicyDocument {
         guard version == Self.currentVersion else {
             throw ValidationError(field: "version", problem: "must be \(Self.currentVersion)")
+        }
+        guard scope == nil else {
+            throw ValidationError(
+                field: "scope", problem: "marks an export filtered to one group; import a full export instead")
         }
         guard groups.count <= Self.maxGroups, rules.count <= Self.maxRules else {
             throw ValidationError(field: "groups", problem: "document exceeds \(Self.maxGroups) groups or rules")
