@@ -57,17 +57,11 @@ struct Page: Sendable {
 /// `{"items": […], "next_cursor": …}`: every list answers in this shape.
 struct ListResponse<Item: Encodable & Sendable>: Encodable, Sendable {
     let items: [Item]
-    let nextCursor: String?
+    @Nullable var nextCursor: String?
 
     enum CodingKeys: String, CodingKey {
         case items
         case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
     }
 
     /// Fetches `limit + 1` rows to know whether another page exists; the cursor is the key of

@@ -8,14 +8,14 @@ import Storage
 /// creation; only its hash is kept. Deleting a key revokes it (it stays listed, revoked).
 enum APIKeyRoutes {
     struct APIKey: Encodable, Sendable {
-        let id: UUID
+        let id: String
         let name: String
         let role: Role
-        let createdBy: String?
+        @Nullable var createdBy: String?
         let createdAt: Date
-        let expiresAt: Date?
-        let lastUsedAt: Date?
-        let revokedAt: Date?
+        @Nullable var expiresAt: Date?
+        @Nullable var lastUsedAt: Date?
+        @Nullable var revokedAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, name, role
@@ -26,20 +26,8 @@ enum APIKeyRoutes {
             case revokedAt = "revoked_at"
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id.uuidString.lowercased(), forKey: .id)
-            try container.encode(name, forKey: .name)
-            try container.encode(role, forKey: .role)
-            try container.encode(createdBy, forKey: .createdBy)
-            try container.encode(createdAt, forKey: .createdAt)
-            try container.encode(expiresAt, forKey: .expiresAt)
-            try container.encode(lastUsedAt, forKey: .lastUsedAt)
-            try container.encode(revokedAt, forKey: .revokedAt)
-        }
-
         init(_ row: PostgresRow) throws {
-            id = try row.decode(UUID.self, "id")
+            id = try row.decode(UUID.self, "id").uuidString.lowercased()
             name = try row.decode(String.self, "name")
             role = Role(rawValue: try row.decode(String.self, "role")) ?? .reader
             createdBy = try row.decode(String?.self, "created_by")
@@ -66,20 +54,11 @@ enum APIKeyRoutes {
         let name: String
         let role: Role
         let secret: String
-        let expiresAt: Date?
+        @Nullable var expiresAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, name, role, secret
             case expiresAt = "expires_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(name, forKey: .name)
-            try container.encode(role, forKey: .role)
-            try container.encode(secret, forKey: .secret)
-            try container.encode(expiresAt, forKey: .expiresAt)
         }
     }
 
@@ -134,7 +113,7 @@ enum APIKeyRoutes {
             """)
         let keyed = try rows.map { row in
             let key = try APIKey(row)
-            return (key, [try row.decode(String.self, "sort_time"), key.id.uuidString.lowercased()])
+            return (key, [try row.decode(String.self, "sort_time"), key.id])
         }
         return try .json(ListResponse(keyed: keyed, page: page))
     }
@@ -166,7 +145,7 @@ enum APIKeyRoutes {
         let current = try await fetch(request)
         try ETag.check(request, current: current)
         _ = try await request.context.pool.query(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(current.id)")
+            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(current.id)::uuid")
         return .noContent
     }
 }

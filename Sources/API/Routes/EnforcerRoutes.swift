@@ -10,18 +10,18 @@ enum EnforcerRoutes {
     static let connectedWithinSeconds = 45
 
     struct Enforcer: Encodable, Sendable {
-        let id: UUID
+        let id: String
         let hostname: String
-        let hostID: String?
-        let version: String?
+        @Nullable var hostID: String?
+        @Nullable var version: String?
         let state: String
         let appliedRevision: Int64
         let revisionLag: Int64
-        let applyError: String?
+        @Nullable var applyError: String?
         let certificateExpiresAt: Date
         let enrolledAt: Date
-        let lastSeenAt: Date?
-        let revokedAt: Date?
+        @Nullable var lastSeenAt: Date?
+        @Nullable var revokedAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, hostname, version, state
@@ -35,24 +35,8 @@ enum EnforcerRoutes {
             case revokedAt = "revoked_at"
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id.uuidString.lowercased(), forKey: .id)
-            try container.encode(hostname, forKey: .hostname)
-            try container.encode(hostID, forKey: .hostID)
-            try container.encode(version, forKey: .version)
-            try container.encode(state, forKey: .state)
-            try container.encode(appliedRevision, forKey: .appliedRevision)
-            try container.encode(revisionLag, forKey: .revisionLag)
-            try container.encode(applyError, forKey: .applyError)
-            try container.encode(certificateExpiresAt, forKey: .certificateExpiresAt)
-            try container.encode(enrolledAt, forKey: .enrolledAt)
-            try container.encode(lastSeenAt, forKey: .lastSeenAt)
-            try container.encode(revokedAt, forKey: .revokedAt)
-        }
-
         init(_ row: PostgresRow) throws {
-            id = try row.decode(UUID.self, "id")
+            id = try row.decode(UUID.self, "id").uuidString.lowercased()
             hostname = try row.decode(String.self, "hostname")
             hostID = try row.decode(String?.self, "host_id")
             version = try row.decode(String?.self, "version")
@@ -77,13 +61,13 @@ enum EnforcerRoutes {
         """
 
     struct JoinToken: Encodable, Sendable {
-        let id: UUID
+        let id: String
         let createdBy: String
         let createdAt: Date
         let expiresAt: Date
         let maxUses: Int
         let uses: Int
-        let revokedAt: Date?
+        @Nullable var revokedAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, uses
@@ -94,19 +78,8 @@ enum EnforcerRoutes {
             case revokedAt = "revoked_at"
         }
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id.uuidString.lowercased(), forKey: .id)
-            try container.encode(createdBy, forKey: .createdBy)
-            try container.encode(createdAt, forKey: .createdAt)
-            try container.encode(expiresAt, forKey: .expiresAt)
-            try container.encode(maxUses, forKey: .maxUses)
-            try container.encode(uses, forKey: .uses)
-            try container.encode(revokedAt, forKey: .revokedAt)
-        }
-
         init(_ row: PostgresRow) throws {
-            id = try row.decode(UUID.self, "id")
+            id = try row.decode(UUID.self, "id").uuidString.lowercased()
             createdBy = try row.decode(String.self, "created_by")
             createdAt = try row.decode(Date.self, "created_at")
             expiresAt = try row.decode(Date.self, "expires_at")
@@ -202,7 +175,7 @@ enum EnforcerRoutes {
             """)
         let keyed = try rows.map { row in
             let enforcer = try Enforcer(row)
-            return (enforcer, [try row.decode(String.self, "sort_time"), enforcer.id.uuidString.lowercased()])
+            return (enforcer, [try row.decode(String.self, "sort_time"), enforcer.id])
         }
         return try .json(ListResponse(keyed: keyed, page: page))
     }
@@ -212,10 +185,10 @@ enum EnforcerRoutes {
         try ETag.check(request, current: current)
         _ = try await request.context.pool.query(
             """
-            UPDATE enforcers SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(current.id)
+            UPDATE enforcers SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(current.id)::uuid
             """)
         _ = try await request.context.pool.query(
-            "SELECT pg_notify('enforcer_revoked', \(current.id.uuidString.lowercased()))")
+            "SELECT pg_notify('enforcer_revoked', \(current.id))")
         return try .resource(try await enforcer(request))
     }
 
@@ -232,7 +205,7 @@ enum EnforcerRoutes {
             """)
         let keyed = try rows.map { row in
             let token = try JoinToken(row)
-            return (token, [try row.decode(String.self, "sort_time"), token.id.uuidString.lowercased()])
+            return (token, [try row.decode(String.self, "sort_time"), token.id])
         }
         return try .json(ListResponse(keyed: keyed, page: page))
     }

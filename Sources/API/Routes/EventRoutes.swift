@@ -11,12 +11,12 @@ enum EventRoutes {
         let occurredAt: Date
         let kind: String
         let severity: String
-        let enforcerID: String?
-        let hostID: String?
-        let workloadID: String?
-        let group: String?
-        let peer: String?
-        let action: String?
+        @Nullable var enforcerID: String?
+        @Nullable var hostID: String?
+        @Nullable var workloadID: String?
+        @Nullable var group: String?
+        @Nullable var peer: String?
+        @Nullable var action: String?
         let summary: String
         let detail: JSONValue
 
@@ -26,22 +26,6 @@ enum EventRoutes {
             case enforcerID = "enforcer_id"
             case hostID = "host_id"
             case workloadID = "workload_id"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(occurredAt, forKey: .occurredAt)
-            try container.encode(kind, forKey: .kind)
-            try container.encode(severity, forKey: .severity)
-            try container.encode(enforcerID, forKey: .enforcerID)
-            try container.encode(hostID, forKey: .hostID)
-            try container.encode(workloadID, forKey: .workloadID)
-            try container.encode(group, forKey: .group)
-            try container.encode(peer, forKey: .peer)
-            try container.encode(action, forKey: .action)
-            try container.encode(summary, forKey: .summary)
-            try container.encode(detail, forKey: .detail)
         }
 
         init(_ row: PostgresRow) throws {
@@ -64,11 +48,11 @@ enum EventRoutes {
         let id: Int64
         let occurredAt: Date
         let actor: String
-        let role: String?
-        let source: String?
+        @Nullable var role: String?
+        @Nullable var source: String?
         let method: String
         let path: String
-        let resource: String?
+        @Nullable var resource: String?
         let outcome: String
         let status: Int
         let detail: JSONValue
@@ -76,21 +60,6 @@ enum EventRoutes {
         enum CodingKeys: String, CodingKey {
             case id, actor, role, source, method, path, resource, outcome, status, detail
             case occurredAt = "occurred_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(occurredAt, forKey: .occurredAt)
-            try container.encode(actor, forKey: .actor)
-            try container.encode(role, forKey: .role)
-            try container.encode(source, forKey: .source)
-            try container.encode(method, forKey: .method)
-            try container.encode(path, forKey: .path)
-            try container.encode(resource, forKey: .resource)
-            try container.encode(outcome, forKey: .outcome)
-            try container.encode(status, forKey: .status)
-            try container.encode(detail, forKey: .detail)
         }
 
         init(_ row: PostgresRow) throws {

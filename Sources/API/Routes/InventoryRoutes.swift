@@ -38,9 +38,9 @@ enum InventoryRoutes {
         let labels: [String: String]
         let image: String
         let addresses: [String]
-        let service: String?
+        @Nullable var service: String?
         let groups: [String]
-        let policyMode: PolicyMode?
+        @Nullable var policyMode: PolicyMode?
         let firstSeenAt: Date
         let lastSeenAt: Date
 
@@ -50,22 +50,6 @@ enum InventoryRoutes {
             case policyMode = "policy_mode"
             case firstSeenAt = "first_seen_at"
             case lastSeenAt = "last_seen_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(hostID, forKey: .hostID)
-            try container.encode(name, forKey: .name)
-            try container.encode(namespace, forKey: .namespace)
-            try container.encode(labels, forKey: .labels)
-            try container.encode(image, forKey: .image)
-            try container.encode(addresses, forKey: .addresses)
-            try container.encode(service, forKey: .service)
-            try container.encode(groups, forKey: .groups)
-            try container.encode(policyMode, forKey: .policyMode)
-            try container.encode(firstSeenAt, forKey: .firstSeenAt)
-            try container.encode(lastSeenAt, forKey: .lastSeenAt)
         }
 
         init(_ row: PostgresRow) throws {

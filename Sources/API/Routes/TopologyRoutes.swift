@@ -10,27 +10,17 @@ enum TopologyRoutes {
     static let maximumNodes = 5_000
     static let maximumEdges = 20_000
 
-    struct Node: Encodable, Sendable, Hashable {
+    struct Node: Encodable, Sendable {
         let id: String
         let kind: String
         let name: String
-        let group: String?
-        let namespace: String?
-        let policyMode: String?
+        @Nullable var group: String?
+        @Nullable var namespace: String?
+        @Nullable var policyMode: String?
 
         enum CodingKeys: String, CodingKey {
             case id, kind, name, group, namespace
             case policyMode = "policy_mode"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(kind, forKey: .kind)
-            try container.encode(name, forKey: .name)
-            try container.encode(group, forKey: .group)
-            try container.encode(namespace, forKey: .namespace)
-            try container.encode(policyMode, forKey: .policyMode)
         }
     }
 
@@ -41,25 +31,13 @@ enum TopologyRoutes {
         var applications: [String]
         var bytes: Int64
         var sessions: Int64
-        var lastAction: String?
+        @Nullable var lastAction: String?
         var lastSeenAt: Date
 
         enum CodingKeys: String, CodingKey {
             case from, to, ports, applications, bytes, sessions
             case lastAction = "last_action"
             case lastSeenAt = "last_seen_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(from, forKey: .from)
-            try container.encode(to, forKey: .to)
-            try container.encode(ports, forKey: .ports)
-            try container.encode(applications, forKey: .applications)
-            try container.encode(bytes, forKey: .bytes)
-            try container.encode(sessions, forKey: .sessions)
-            try container.encode(lastAction, forKey: .lastAction)
-            try container.encode(lastSeenAt, forKey: .lastSeenAt)
         }
     }
 
