@@ -19,6 +19,12 @@ public struct APIRequest: Sendable {
         return id
     }
 
+    /// A path parameter that must be a UUID; anything else names no such resource.
+    func uuidParameter(_ name: String = "id", what: String) throws(HTTPError) -> UUID {
+        guard let id = UUID(uuidString: parameter(name)) else { throw .notFound("No such \(what).") }
+        return id
+    }
+
     /// The body, checked against the endpoint's schema and then decoded.
     func decodeBody<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         guard let schema = endpoint.body else { preconditionFailure("\(endpoint.path) declares no body") }

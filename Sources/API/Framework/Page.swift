@@ -47,6 +47,14 @@ struct Page: Sendable {
         return value
     }
 
+    /// The cursor of lists sorted by (creation time, UUID): both parts, checked.
+    func afterTimeAndUUID() throws(HTTPError) -> (time: String?, id: String?) {
+        let time = try afterString(0)
+        let id = try afterString(1)
+        if let id, UUID(uuidString: id) == nil { throw .invalidField("cursor", "is not a cursor for this list") }
+        return (time, id)
+    }
+
     func afterString(_ index: Int = 0) throws(HTTPError) -> String? {
         guard let after else { return nil }
         guard index < after.count else { throw .invalidField("cursor", "is not a cursor for this list") }

@@ -85,13 +85,8 @@ enum APIKeyRoutes {
         ]
     }
 
-    static func keyID(_ request: APIRequest) throws(HTTPError) -> UUID {
-        guard let id = UUID(uuidString: request.parameter("id")) else { throw .notFound("No such API key.") }
-        return id
-    }
-
     static func fetch(_ request: APIRequest) async throws -> APIKey {
-        let id = try keyID(request)
+        let id = try request.uuidParameter(what: "API key")
         guard
             let row = try await request.context.pool.query(
                 "SELECT \(unsafeRaw: columns) FROM \(unsafeRaw: from) WHERE k.id = \(id)"
@@ -102,9 +97,7 @@ enum APIKeyRoutes {
 
     static func list(_ request: APIRequest) async throws -> Response {
         let page = try request.page
-        let afterTime = try page.afterString(0)
-        let afterID = try page.afterString(1)
-        if let afterID, UUID(uuidString: afterID) == nil { throw HTTPError.invalidField("cursor", "is not valid here") }
+        let (afterTime, afterID) = try page.afterTimeAndUUID()
         let rows = try await request.context.pool.query(
             """
             SELECT \(unsafeRaw: columns), k.created_at::text AS sort_time FROM \(unsafeRaw: from)

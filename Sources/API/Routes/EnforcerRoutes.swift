@@ -145,13 +145,8 @@ enum EnforcerRoutes {
         ]
     }
 
-    static func uuidParameter(_ request: APIRequest, what: String) throws(HTTPError) -> UUID {
-        guard let id = UUID(uuidString: request.parameter("id")) else { throw .notFound("No such \(what).") }
-        return id
-    }
-
     static func enforcer(_ request: APIRequest) async throws -> Enforcer {
-        let id = try uuidParameter(request, what: "enforcer")
+        let id = try request.uuidParameter(what: "enforcer")
         guard
             let row = try await request.context.pool.query(
                 "SELECT \(unsafeRaw: enforcerColumns) FROM enforcers e WHERE e.id = \(id)"
@@ -162,9 +157,7 @@ enum EnforcerRoutes {
 
     static func listEnforcers(_ request: APIRequest) async throws -> Response {
         let page = try request.page
-        let afterTime = try page.afterString(0)
-        let afterID = try page.afterString(1)
-        if let afterID, UUID(uuidString: afterID) == nil { throw HTTPError.invalidField("cursor", "is not valid here") }
+        let (afterTime, afterID) = try page.afterTimeAndUUID()
         let rows = try await request.context.pool.query(
             """
             SELECT * FROM (
@@ -194,9 +187,7 @@ enum EnforcerRoutes {
 
     static func listTokens(_ request: APIRequest) async throws -> Response {
         let page = try request.page
-        let afterTime = try page.afterString(0)
-        let afterID = try page.afterString(1)
-        if let afterID, UUID(uuidString: afterID) == nil { throw HTTPError.invalidField("cursor", "is not valid here") }
+        let (afterTime, afterID) = try page.afterTimeAndUUID()
         let rows = try await request.context.pool.query(
             """
             SELECT \(unsafeRaw: tokenColumns), created_at::text AS sort_time FROM enforcer_join_tokens
@@ -231,7 +222,7 @@ enum EnforcerRoutes {
     }
 
     static func revokeToken(_ request: APIRequest) async throws -> Response {
-        let id = try uuidParameter(request, what: "join token")
+        let id = try request.uuidParameter(what: "join token")
         let rows = try await request.context.pool.query(
             "UPDATE enforcer_join_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id")
         guard !rows.isEmpty else { throw HTTPError.notFound("No such join token.") }
