@@ -28,6 +28,7 @@ static inline long palisade_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mo
 static inline uint64_t palisade_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
 static inline uint64_t palisade_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
 static inline uint64_t palisade_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t palisade_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
 static inline long palisade_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
 }
@@ -36,6 +37,12 @@ static inline GENERAL_NAME *palisade_sk_GENERAL_NAME_value(const GENERAL_NAMES *
     return sk_GENERAL_NAME_value(names, i);
 }
 static inline void palisade_GENERAL_NAMES_free(GENERAL_NAMES *names) { GENERAL_NAMES_free(names); }
+static inline int palisade_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *extensions) {
+    return sk_X509_EXTENSION_num(extensions);
+}
+static inline void palisade_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *extensions) {
+    sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
+}
 static inline long palisade_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 static inline unsigned long palisade_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
 static inline void palisade_OPENSSL_free(void *p) { OPENSSL_free(p); }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import HTTP
 
 /// Palisade's own certificate authority: an ECDSA P-256 key and a self-signed CA certificate.
 /// It issues the server certificate on first start (and, with the enforcer channel, the
@@ -110,5 +111,70 @@ extension CertificateAuthority {
     /// Seconds until the first certificate in `pem` expires (negative once expired).
     public static func secondsUntilExpiry(ofPEM pem: String) throws(PKIError) -> Int {
         try Certificate(pem: pem).secondsUntilExpiry
+    }
+}
+
+extension CertificateAuthority {
+    /// Why a certificate signing request was refused.
+    public enum CSRProblem: Error, Sendable, Equatable {
+        case malformed
+        case badSignature
+        case unsupportedKey
+        /// The CSR names a subject other than the enrolling host, or asks for extensions: the
+        /// identity is Palisade's to set, never the requester's.
+        case forgedSubject
+    }
+
+    /// Issues a client-auth-only certificate for the public key of `csrPEM`, with the subject
+    /// and URI SANs Palisade chooses. The CSR must be signed by its key (proof of possession),
+    /// hold an ECDSA P-256 key, and name at most `CN=<expectedCommonName>` with no extensions.
+    public func signClientCSR(
+        _ csrPEM: String, expectedCommonName: String, commonName: String, uris: [String], validitySeconds: Int
+    ) throws -> String {
+        let request = try PEM.withReadBIO(csrPEM) { bio in PEM_read_bio_X509_REQ(bio, nil, nil, nil) }
+        guard let request else {
+            _ = OpenSSLErrorQueue.drain()
+            throw CSRProblem.malformed
+        }
+        defer { X509_REQ_free(request) }
+        guard let publicKey = X509_REQ_get_pubkey(request) else { throw CSRProblem.malformed }
+        let key = PrivateKey(taking: publicKey)
+        guard X509_REQ_verify(request, publicKey) == 1 else {
+            _ = OpenSSLErrorQueue.drain()
+            throw CSRProblem.badSignature
+        }
+        guard EVP_PKEY_get_base_id(publicKey) == EVP_PKEY_EC, EVP_PKEY_get_bits(publicKey) == 256 else {
+            throw CSRProblem.unsupportedKey
+        }
+        try Self.checkSubject(of: request, expectedCommonName: expectedCommonName)
+        let template = CertificateTemplate(
+            commonName: commonName, purpose: .tlsClient, validitySeconds: validitySeconds, uris: uris)
+        return try Self.sign(template, publicKey: key, issuer: certificate, issuerKey: self.key).pem
+    }
+
+    private static func checkSubject(of request: OpaquePointer, expectedCommonName: String) throws(CSRProblem) {
+        if let extensions = X509_REQ_get_extensions(request) {
+            let count = palisade_sk_X509_EXTENSION_num(extensions)
+            palisade_sk_X509_EXTENSION_pop_free(extensions)
+            guard count == 0 else { throw .forgedSubject }
+        }
+        guard let name = X509_REQ_get_subject_name(request) else { throw .malformed }
+        switch X509_NAME_entry_count(name) {
+        case 0:
+            return
+        case 1:
+            guard let entry = X509_NAME_get_entry(name, 0),
+                OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry)) == NID_commonName,
+                let data = X509_NAME_ENTRY_get_data(entry)
+            else { throw .forgedSubject }
+            var utf8: UnsafeMutablePointer<UInt8>?
+            let length = ASN1_STRING_to_UTF8(&utf8, data)
+            guard length >= 0, let utf8 else { throw .malformed }
+            defer { palisade_OPENSSL_free(utf8) }
+            let value = String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
+            guard value == expectedCommonName else { throw .forgedSubject }
+        default:
+            throw .forgedSubject
+        }
     }
 }

@@ -1,8 +1,11 @@
 internal import COpenSSL
 
-/// An ECDSA P-256 private key (`EVP_PKEY`), freed in `deinit`.
+/// An ECDSA P-256 private key (`EVP_PKEY`), freed in `deinit`. Also holds public-only keys
+/// taken from a CSR, which are only ever placed into certificates.
 final class PrivateKey {
     let key: OpaquePointer
+
+    init(taking key: OpaquePointer) { self.key = key }
 
     init() throws(PKIError) {
         guard let key = palisade_generate_ec_p256() else { throw .openSSL("generate P-256 key") }

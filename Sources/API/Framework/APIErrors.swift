@@ -2,25 +2,7 @@ import Domain
 import HTTP
 import Storage
 
-/// The API's stable problem codes beyond the HTTP core's.
 extension HTTPError {
-    static func unauthenticated(_ detail: String = "Sign in or send a valid API key as 'Authorization: Bearer …'.")
-        -> HTTPError
-    {
-        HTTPError(status: 401, code: "unauthenticated", title: "Unauthenticated", detail: detail)
-    }
-    static func forbidden(_ detail: String) -> HTTPError {
-        HTTPError(status: 403, code: "forbidden", title: "Forbidden", detail: detail)
-    }
-    static func conflict(_ detail: String) -> HTTPError {
-        HTTPError(status: 409, code: "conflict", title: "Conflict", detail: detail)
-    }
-    static func preconditionFailed(_ detail: String) -> HTTPError {
-        HTTPError(status: 412, code: "precondition_failed", title: "Precondition Failed", detail: detail)
-    }
-    static func unprocessable(_ detail: String, code: String) -> HTTPError {
-        HTTPError(status: 422, code: code, title: "Unprocessable Content", detail: detail)
-    }
     static func invalid(_ error: ValidationError) -> HTTPError { .invalidField(error.field, error.problem) }
 }
 

@@ -28,18 +28,7 @@ public struct APIRequest: Sendable {
     /// The body, checked against the endpoint's schema and then decoded.
     func decodeBody<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         guard let schema = endpoint.body else { preconditionFailure("\(endpoint.path) declares no body") }
-        guard !http.body.isEmpty else { throw HTTPError.badRequest("A JSON body is required.", code: "malformed_json") }
-        guard String(validating: http.body, as: UTF8.self) != nil else {
-            throw HTTPError.badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
-        }
-        try JSONDepth.check(http.body)
-        let value = try JSONCoding.decode(JSONValue.self, from: http.body)
-        do {
-            try context.validator.validate(value, against: schema)
-        } catch {
-            throw HTTPError.invalid(error)
-        }
-        return try JSONCoding.decode(type, from: http.body)
+        return try context.validator.decode(type, from: http.body, schema: schema)
     }
 
     /// A declared query parameter, already checked by the dispatcher.
@@ -62,38 +51,5 @@ extension Request {
             return String(address[address.index(after: address.startIndex)..<end])
         }
         return address.split(separator: ":").first.map(String.init) ?? address
-    }
-}
-
-/// Refuses JSON nested deeper than any schema here needs, before a parser recurses into it.
-enum JSONDepth {
-    static let maximum = 32
-
-    static func check(_ body: [UInt8]) throws(HTTPError) {
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for byte in body {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                if depth > maximum {
-                    throw .badRequest("The JSON body nests deeper than \(maximum) levels.", code: "malformed_json")
-                }
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
     }
 }

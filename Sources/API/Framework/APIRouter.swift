@@ -86,11 +86,7 @@ enum APIRouter {
             default:
                 value = .string(item.value)
             }
-            do {
-                try context.validator.validate(value, against: parameter.schema, at: item.name)
-            } catch {
-                throw .invalid(error)
-            }
+            try context.validator.validate(value, against: parameter.schema, at: item.name)
         }
     }
 

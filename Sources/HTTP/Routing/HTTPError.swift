@@ -60,6 +60,29 @@ public struct HTTPError: HTTPResponseError, Sendable, Equatable {
     static func reasonPhrase(_ status: Int) -> String { statusPhrases[status] ?? "Status \(status)" }
 }
 
+/// Problem codes of the API layers, built here so every module spells them the same.
+extension HTTPError {
+    public static func unauthenticated(
+        _ detail: String = "Sign in or send a valid API key as 'Authorization: Bearer …'."
+    )
+        -> HTTPError
+    {
+        HTTPError(status: 401, code: "unauthenticated", title: "Unauthenticated", detail: detail)
+    }
+    public static func forbidden(_ detail: String) -> HTTPError {
+        HTTPError(status: 403, code: "forbidden", title: "Forbidden", detail: detail)
+    }
+    public static func conflict(_ detail: String) -> HTTPError {
+        HTTPError(status: 409, code: "conflict", title: "Conflict", detail: detail)
+    }
+    public static func preconditionFailed(_ detail: String) -> HTTPError {
+        HTTPError(status: 412, code: "precondition_failed", title: "Precondition Failed", detail: detail)
+    }
+    public static func unprocessable(_ detail: String, code: String) -> HTTPError {
+        HTTPError(status: 422, code: code, title: "Unprocessable Content", detail: detail)
+    }
+}
+
 extension Response {
     /// The one place a handler's error becomes a response: errors that know their HTTP answer
     /// become that problem; anything else is logged and answered with a bland 500.

@@ -18,6 +18,23 @@ public struct PeerCertificate: Sendable, Hashable {
         self.sha256Fingerprint = sha256Fingerprint
     }
 
+    /// Reads the first certificate of a PEM text (an issued certificate, say), or nil.
+    public init?(pem: String) {
+        let bytes = Array(pem.utf8)
+        guard bytes.count < 1 << 20 else { return nil }
+        let certificate: OpaquePointer? = bytes.withUnsafeBytes { raw in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return PEM_read_bio_X509(bio, nil, nil, nil)
+        }
+        guard let certificate else {
+            _ = OpenSSLErrorQueue.drain()
+            return nil
+        }
+        defer { X509_free(certificate) }
+        self.init(x509: certificate)
+    }
+
     /// Reads the fields of an `X509*`; the certificate stays owned by the caller.
     init?(x509 certificate: OpaquePointer) {
         guard let serial = Self.serialHex(certificate), let fingerprint = Self.fingerprint(certificate) else {

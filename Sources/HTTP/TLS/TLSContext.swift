@@ -16,10 +16,15 @@ public final class TLSContext: @unchecked Sendable {
     public enum ClientAuthentication: Sendable {
         case none
         case required(trustedCAPath: String)
+        /// A certificate is asked for but may be absent (handlers then refuse what needs one);
+        /// one that is presented must chain to the CA, be in date, and not be revoked by
+        /// `isRevoked(serialHex)`. Sessions are never resumed, so every handshake is checked.
+        case verifiedIfPresented(trustedCAPath: String, isRevoked: @Sendable (String) -> Bool)
     }
 
     let context: OpaquePointer
     private let alpn: ALPNPreferences
+    private let revocation: RevocationCheck?
 
     public init(
         certificateChainPath: String,
@@ -30,6 +35,11 @@ public final class TLSContext: @unchecked Sendable {
     ) throws(TLSError) {
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw .drainingQueue("SSL_CTX_new") }
         alpn = ALPNPreferences(applicationProtocols)
+        if case .verifiedIfPresented(_, let isRevoked) = clientAuthentication {
+            revocation = RevocationCheck(isRevoked)
+        } else {
+            revocation = nil
+        }
         self.context = context
         // From here on, a throw runs deinit, which frees the context.
 
@@ -58,13 +68,27 @@ public final class TLSContext: @unchecked Sendable {
             throw .drainingQueue("private key does not match certificate")
         }
 
-        if case .required(let caPath) = clientAuthentication {
+        switch clientAuthentication {
+        case .none:
+            break
+        case .required(let caPath):
             // Only the given CA is trusted: never the system store.
             guard SSL_CTX_load_verify_locations(context, caPath, nil) == 1 else {
                 throw .drainingQueue("load client CA \(caPath)")
             }
             SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
             SSL_CTX_set_verify_depth(context, 2)
+        case .verifiedIfPresented(let caPath, _):
+            guard SSL_CTX_load_verify_locations(context, caPath, nil) == 1 else {
+                throw .drainingQueue("load client CA \(caPath)")
+            }
+            // Safety (Unmanaged): `revocation` is a stored property, so it outlives the context.
+            SSL_CTX_set_ex_data(context, 0, Unmanaged.passUnretained(revocation!).toOpaque())
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, RevocationCheck.verify)
+            SSL_CTX_set_verify_depth(context, 2)
+            // Resumed sessions skip verification: turn resumption off so revocation always bites.
+            _ = palisade_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
+            _ = palisade_SSL_CTX_set_options(context, palisade_SSL_OP_NO_TICKET())
         }
 
         // Safety (Unmanaged): `alpn` is a stored property, so it outlives the context that
@@ -88,6 +112,31 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit {
         SSL_CTX_free(context)
+    }
+}
+
+/// The revocation question of a `verifiedIfPresented` context, reachable from OpenSSL's C
+/// verify callback through the context's ex_data slot 0.
+final class RevocationCheck: @unchecked Sendable {
+    // Safety (@unchecked Sendable): immutable; the closure is @Sendable.
+    let isRevoked: @Sendable (String) -> Bool
+
+    init(_ isRevoked: @escaping @Sendable (String) -> Bool) { self.isRevoked = isRevoked }
+
+    /// OpenSSL's per-certificate verdict, refined: the leaf must also not be revoked.
+    static let verify: @convention(c) (Int32, OpaquePointer?) -> Int32 = { preverified, store in
+        guard preverified == 1, let store else { return preverified }
+        guard X509_STORE_CTX_get_error_depth(store) == 0 else { return 1 }
+        guard let ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()),
+            let context = SSL_get_SSL_CTX(OpaquePointer(ssl)), let box = SSL_CTX_get_ex_data(context, 0),
+            let leaf = X509_STORE_CTX_get_current_cert(store), let identity = PeerCertificate(x509: leaf)
+        else { return 0 }
+        let check = Unmanaged<RevocationCheck>.fromOpaque(box).takeUnretainedValue()
+        if check.isRevoked(identity.serialHex) {
+            X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REVOKED)
+            return 0
+        }
+        return 1
     }
 }
 

@@ -9,11 +9,17 @@ public final class Database: Sendable {
     public let pool: PostgresPool
     public let migrations: MigrationRunner
     public let embedded: EmbeddedPostgres?
+    /// libpq connection string of the database in use (for dedicated connections: LISTEN).
+    public let connectionInfo: String
     /// The migrations this start applied (empty when the schema was current).
     public let appliedAtOpen: [String]
 
-    private init(pool: PostgresPool, migrations: MigrationRunner, embedded: EmbeddedPostgres?, applied: [String]) {
+    private init(
+        pool: PostgresPool, migrations: MigrationRunner, embedded: EmbeddedPostgres?, connectionInfo: String,
+        applied: [String]
+    ) {
         self.pool = pool
+        self.connectionInfo = connectionInfo
         self.migrations = migrations
         self.embedded = embedded
         self.appliedAtOpen = applied
@@ -45,7 +51,8 @@ public final class Database: Sendable {
             await embedded?.stop()
             throw error
         }
-        return Database(pool: pool, migrations: migrations, embedded: embedded, applied: applied)
+        return Database(
+            pool: pool, migrations: migrations, embedded: embedded, connectionInfo: connectionInfo, applied: applied)
     }
 
     public func close() async {

@@ -1,9 +1,8 @@
 import Domain
-import Storage
 
 /// Process profiles: the processes each group's workloads may run.
-enum ProfileStore {
-    static func entries(of group: String, _ connection: PostgresConnection) async throws -> [ProcessRule] {
+public enum ProfileStore {
+    public static func entries(of group: String, _ connection: PostgresConnection) async throws -> [ProcessRule] {
         try await connection.query(
             """
             SELECT name, path, "user", action, learned FROM process_profiles WHERE group_name = \(group)
@@ -12,7 +11,7 @@ enum ProfileStore {
         ).map(decode)
     }
 
-    static func all(_ connection: PostgresConnection) async throws -> [PolicyDocument.ProcessProfile] {
+    public static func all(_ connection: PostgresConnection) async throws -> [PolicyDocument.ProcessProfile] {
         let rows = try await connection.query(
             """
             SELECT group_name, name, path, "user", action, learned FROM process_profiles
@@ -27,7 +26,9 @@ enum ProfileStore {
         return profiles
     }
 
-    static func replace(_ group: String, with entries: [ProcessRule], _ connection: PostgresConnection) async throws {
+    public static func replace(_ group: String, with entries: [ProcessRule], _ connection: PostgresConnection)
+        async throws
+    {
         _ = try await connection.query("DELETE FROM process_profiles WHERE group_name = \(group)")
         guard !entries.isEmpty else { return }
         _ = try await connection.query(

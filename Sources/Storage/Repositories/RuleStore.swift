@@ -1,24 +1,23 @@
 import Domain
 import Foundation
 import HTTP
-import Storage
 
 /// Network rules in SQL, kept in order by a `position` number. New rules get a position between
 /// their neighbours; when a gap runs out, positions are renumbered. Callers hold the policy
 /// lock (`PolicyRevision.lock`) while they place rules.
-enum RuleStore {
-    struct Stored: Encodable, Sendable {
-        let id: Int64
-        let spec: RuleSpec
-        let hits: Int64
-        let lastHitAt: Date?
+public enum RuleStore {
+    public struct Stored: Encodable, Sendable {
+        public let id: Int64
+        public let spec: RuleSpec
+        public let hits: Int64
+        public let lastHitAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case id, hits
             case lastHitAt = "last_hit_at"
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             try spec.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
@@ -27,13 +26,13 @@ enum RuleStore {
         }
     }
 
-    static let columns = """
+    public static let columns = """
         id, position::text AS sort_position, from_group, to_group, to_json(ports)::text AS ports,
         to_json(applications)::text AS applications, action, learned, enabled, comment, hits, last_hit_at
         """
-    static let gap = 1024.0
+    public static let gap = 1024.0
 
-    static func decode(_ row: PostgresRow) throws -> Stored {
+    public static func decode(_ row: PostgresRow) throws -> Stored {
         Stored(
             id: try row.decode(Int64.self, "id"),
             spec: RuleSpec(
@@ -46,7 +45,9 @@ enum RuleStore {
             hits: try row.decode(Int64.self, "hits"), lastHitAt: try row.decode(Date?.self, "last_hit_at"))
     }
 
-    static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Stored {
+    public static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws
+        -> Stored
+    {
         guard
             let row = try await connection.query(
                 "SELECT \(unsafeRaw: columns) FROM network_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
@@ -55,44 +56,44 @@ enum RuleStore {
         return try decode(row)
     }
 
-    static func all(_ connection: PostgresConnection) async throws -> [RuleSpec] {
+    public static func all(_ connection: PostgresConnection) async throws -> [RuleSpec] {
         try await connection.query("SELECT \(unsafeRaw: columns) FROM network_rules ORDER BY position").map {
             try decode($0).spec
         }
     }
 
     /// Checks the rule and that both of its groups exist.
-    static func validate(_ spec: RuleSpec, _ connection: PostgresConnection) async throws -> RuleSpec {
+    public static func validate(_ spec: RuleSpec, _ connection: PostgresConnection) async throws -> RuleSpec {
         let rule: RuleSpec
-        do { rule = try spec.validated() } catch { throw HTTPError.invalid(error) }
+        rule = try spec.validated()
         let missing = try await GroupStore.missing([rule.from, rule.to], connection)
         for (field, name) in [("from", rule.from), ("to", rule.to)] where missing.contains(name) {
-            throw HTTPError.invalidField(field, "names unknown group '\(name)'")
+            throw ValidationError(field: field, problem: "names unknown group '\(name)'")
         }
         return rule
     }
 
     /// Checks many rules at once (one query for all their groups); `field` prefixes problems.
-    static func validate(_ specs: [RuleSpec], field: String, _ connection: PostgresConnection) async throws
+    public static func validate(_ specs: [RuleSpec], field: String, _ connection: PostgresConnection) async throws
         -> [RuleSpec]
     {
         var rules: [RuleSpec] = []
         for (index, spec) in specs.enumerated() {
             do { rules.append(try spec.validated()) } catch {
-                throw HTTPError.invalid(error.nested(under: "\(field)[\(index)]"))
+                throw error.nested(under: "\(field)[\(index)]")
             }
         }
         let missing = try await GroupStore.missing(Set(rules.flatMap { [$0.from, $0.to] }), connection)
         for (index, rule) in rules.enumerated() {
             for (name, group) in [("from", rule.from), ("to", rule.to)] where missing.contains(group) {
-                throw HTTPError.invalidField("\(field)[\(index)].\(name)", "names unknown group '\(group)'")
+                throw ValidationError(field: "\(field)[\(index)].\(name)", problem: "names unknown group '\(group)'")
             }
         }
         return rules
     }
 
     /// Replaces every rule with `rules`, in order, in one statement.
-    static func replaceAll(with rules: [RuleSpec], _ connection: PostgresConnection) async throws {
+    public static func replaceAll(with rules: [RuleSpec], _ connection: PostgresConnection) async throws {
         _ = try await connection.query("DELETE FROM network_rules")
         _ = try await connection.query(
             """
@@ -105,7 +106,9 @@ enum RuleStore {
             """)
     }
 
-    static func insert(_ rule: RuleSpec, at position: Double, _ connection: PostgresConnection) async throws -> Int64 {
+    public static func insert(_ rule: RuleSpec, at position: Double, _ connection: PostgresConnection) async throws
+        -> Int64
+    {
         try await connection.query(
             """
             INSERT INTO network_rules (position, from_group, to_group, ports, applications, action, learned, enabled, comment)
@@ -118,7 +121,7 @@ enum RuleStore {
         ).first!.decode(Int64.self, "id")
     }
 
-    static func update(_ id: Int64, to rule: RuleSpec, _ connection: PostgresConnection) async throws {
+    public static func update(_ id: Int64, to rule: RuleSpec, _ connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
             UPDATE network_rules SET from_group = \(rule.from), to_group = \(rule.to),
@@ -130,14 +133,14 @@ enum RuleStore {
             """)
     }
 
-    enum Placement: Equatable {
+    public enum Placement: Equatable {
         case end
         case before(Int64)
         case after(Int64)
     }
 
     /// A free position for a rule placed as asked (renumbering first if the gap is used up).
-    static func position(for placement: Placement, _ connection: PostgresConnection) async throws -> Double {
+    public static func position(for placement: Placement, _ connection: PostgresConnection) async throws -> Double {
         for _ in 0..<2 {
             if let position = try await freePosition(for: placement, connection) { return position }
             try await renumber(connection)
@@ -180,7 +183,7 @@ enum RuleStore {
     }
 
     /// Spreads positions out again, keeping the order (two steps: the index is unique).
-    static func renumber(_ connection: PostgresConnection) async throws {
+    public static func renumber(_ connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
             UPDATE network_rules r SET position = -o.n FROM

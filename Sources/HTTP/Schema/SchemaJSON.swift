@@ -1,8 +1,6 @@
-import HTTP
-
 /// Schema → JSON Schema (OpenAPI 3.1 dialect) as it appears in `/v1/openapi.json`.
 extension Schema {
-    var json: JSONValue {
+    public var json: JSONValue {
         switch self {
         case .object(let properties):
             var object: [String: JSONValue] = [

@@ -1,13 +1,25 @@
-import Domain
 import Foundation
-import HTTP
 
 /// Checks a JSON value against a schema, naming the first offending field by its wire path
-/// (`criteria[2].op`) so the problem+json `detail` says exactly what to fix.
-struct SchemaValidator {
-    let components: [String: Schema]
+/// (`criteria[2].op`) so the problem+json `detail` (`invalid_field`) says exactly what to fix.
+public struct SchemaValidator: Sendable {
+    public let components: [String: Schema]
 
-    func validate(_ value: JSONValue, against schema: Schema, at path: String = "") throws(ValidationError) {
+    public init(components: [String: Schema]) { self.components = components }
+
+    /// A request body, checked in order: present, UTF-8, nested at most `JSONDepth.maximum`
+    /// levels, JSON, valid against `schema`; then decoded into `T`.
+    public func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], schema: Schema) throws(HTTPError) -> T {
+        guard !body.isEmpty else { throw .badRequest("A JSON body is required.", code: "malformed_json") }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw .badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
+        }
+        try JSONDepth.check(body)
+        try validate(try JSONCoding.decode(JSONValue.self, from: body), against: schema)
+        return try JSONCoding.decode(type, from: body)
+    }
+
+    public func validate(_ value: JSONValue, against schema: Schema, at path: String = "") throws(HTTPError) {
         let field = path.isEmpty ? "body" : path
         switch (schema, value) {
         case (.ref(let name), _):
@@ -19,69 +31,68 @@ struct SchemaValidator {
             try validate(value, against: inner, at: path)
         case (.object(let properties), .object(let members)):
             for key in members.keys.sorted() where !properties.contains(where: { $0.name == key }) {
-                throw ValidationError(field: join(path, key), problem: "is not a known field")
+                throw HTTPError.invalidField(join(path, key), "is not a known field")
             }
             for property in properties {
                 if let member = members[property.name] {
                     try validate(member, against: property.schema, at: join(path, property.name))
                 } else if property.required {
-                    throw ValidationError(field: join(path, property.name), problem: "is required")
+                    throw HTTPError.invalidField(join(path, property.name), "is required")
                 }
             }
         case (.map(let values, let maxProperties), .object(let members)):
             guard members.count <= maxProperties else {
-                throw ValidationError(field: field, problem: "has more than \(maxProperties) entries")
+                throw HTTPError.invalidField(field, "has more than \(maxProperties) entries")
             }
             for key in members.keys.sorted() {
                 guard !key.isEmpty, key.utf8.count <= 253 else {
-                    throw ValidationError(field: field, problem: "has a key that is empty or longer than 253 bytes")
+                    throw HTTPError.invalidField(field, "has a key that is empty or longer than 253 bytes")
                 }
                 try validate(members[key]!, against: values, at: join(path, key))
             }
         case (.array(let items, let maxItems, let unique), .array(let elements)):
             guard elements.count <= maxItems else {
-                throw ValidationError(field: field, problem: "has more than \(maxItems) items")
+                throw HTTPError.invalidField(field, "has more than \(maxItems) items")
             }
             for (index, element) in elements.enumerated() {
                 try validate(element, against: items, at: "\(path)[\(index)]")
             }
             if unique {
                 for (index, element) in elements.enumerated() where elements[..<index].contains(element) {
-                    throw ValidationError(field: "\(path)[\(index)]", problem: "repeats an earlier item")
+                    throw HTTPError.invalidField("\(path)[\(index)]", "repeats an earlier item")
                 }
             }
         case (.string(let maxLength, let minLength, let format), .string(let text)):
             let length = text.unicodeScalars.count
             guard length >= minLength, length <= maxLength else {
-                throw ValidationError(field: field, problem: "must be \(minLength)-\(maxLength) characters long")
+                throw HTTPError.invalidField(field, "must be \(minLength)-\(maxLength) characters long")
             }
             if let format { try check(text, format: format, field: field) }
         case (.enumeration(let allowed), .string(let text)):
             guard allowed.contains(text) else {
-                throw ValidationError(field: field, problem: "must be one of: \(allowed.joined(separator: ", "))")
+                throw HTTPError.invalidField(field, "must be one of: \(allowed.joined(separator: ", "))")
             }
         case (.integer(let minimum, let maximum), .integer(let number)):
             guard number >= minimum, number <= maximum else {
-                throw ValidationError(field: field, problem: "must be between \(minimum) and \(maximum)")
+                throw HTTPError.invalidField(field, "must be between \(minimum) and \(maximum)")
             }
         case (.number, .integer), (.number, .number), (.boolean, .bool):
             return
         default:
-            throw ValidationError(field: field, problem: "must be \(expected(schema)), not \(value.typeName)")
+            throw HTTPError.invalidField(field, "must be \(expected(schema)), not \(value.typeName)")
         }
     }
 
     private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    private func check(_ text: String, format: String, field: String) throws(ValidationError) {
+    private func check(_ text: String, format: String, field: String) throws(HTTPError) {
         switch format {
         case "date-time":
             guard Timestamp.parse(text) != nil else {
-                throw ValidationError(
-                    field: field, problem: "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
+                throw HTTPError.invalidField(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z")
             }
         case "uuid":
-            guard UUID(uuidString: text) != nil else { throw ValidationError(field: field, problem: "must be a UUID") }
+            guard UUID(uuidString: text) != nil else { throw HTTPError.invalidField(field, "must be a UUID") }
         default:
             return
         }
@@ -103,14 +114,14 @@ struct SchemaValidator {
 }
 
 /// RFC 3339 timestamps on the wire: always UTC with `Z` out, any offset in.
-enum Timestamp {
-    static func parse(_ text: String) -> Date? {
+public enum Timestamp {
+    public static func parse(_ text: String) -> Date? {
         guard text.utf8.count <= 64 else { return nil }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
     }
 
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
     }
 }

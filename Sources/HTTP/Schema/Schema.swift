@@ -1,5 +1,4 @@
 import Foundation
-import HTTP
 
 /// A small JSON Schema (the subset OpenAPI 3.1 documents use here). One value serves twice:
 /// it checks request bodies before they are decoded, and it is rendered into `/v1/openapi.json`,

@@ -1,29 +1,28 @@
 import Domain
 import Foundation
 import HTTP
-import Storage
 
 /// Response rules in SQL, in evaluation order.
-enum ResponseRuleStore {
-    struct Stored: Encodable, Sendable {
-        let id: Int64
-        let spec: ResponseRuleSpec
+public enum ResponseRuleStore {
+    public struct Stored: Encodable, Sendable {
+        public let id: Int64
+        public let spec: ResponseRuleSpec
 
         enum CodingKeys: String, CodingKey { case id }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             try spec.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
         }
     }
 
-    static let columns = """
+    public static let columns = """
         id, position::text AS sort_position, event_kind, conditions::text AS conditions,
         to_json(actions)::text AS actions, enabled, comment
         """
 
-    static func decode(_ row: PostgresRow) throws -> Stored {
+    public static func decode(_ row: PostgresRow) throws -> Stored {
         Stored(
             id: try row.decode(Int64.self, "id"),
             spec: ResponseRuleSpec(
@@ -33,7 +32,9 @@ enum ResponseRuleStore {
                 enabled: try row.decode(Bool.self, "enabled"), comment: try row.decode(String?.self, "comment")))
     }
 
-    static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Stored {
+    public static func fetch(_ id: Int64, _ connection: PostgresConnection, forUpdate: Bool = false) async throws
+        -> Stored
+    {
         guard
             let row = try await connection.query(
                 "SELECT \(unsafeRaw: columns) FROM response_rules WHERE id = \(id) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
@@ -42,13 +43,13 @@ enum ResponseRuleStore {
         return try decode(row)
     }
 
-    static func all(_ connection: PostgresConnection) async throws -> [ResponseRuleSpec] {
+    public static func all(_ connection: PostgresConnection) async throws -> [ResponseRuleSpec] {
         try await connection.query("SELECT \(unsafeRaw: columns) FROM response_rules ORDER BY position").map {
             try decode($0).spec
         }
     }
 
-    static func insert(_ rule: ResponseRuleSpec, _ connection: PostgresConnection) async throws -> Int64 {
+    public static func insert(_ rule: ResponseRuleSpec, _ connection: PostgresConnection) async throws -> Int64 {
         try await connection.query(
             """
             INSERT INTO response_rules (position, event_kind, conditions, actions, enabled, comment)
@@ -62,7 +63,7 @@ enum ResponseRuleStore {
         ).first!.decode(Int64.self, "id")
     }
 
-    static func update(_ id: Int64, to rule: ResponseRuleSpec, _ connection: PostgresConnection) async throws {
+    public static func update(_ id: Int64, to rule: ResponseRuleSpec, _ connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
             UPDATE response_rules SET event_kind = \(rule.eventKind.rawValue),
@@ -73,7 +74,7 @@ enum ResponseRuleStore {
             """)
     }
 
-    static func replaceAll(with rules: [ResponseRuleSpec], _ connection: PostgresConnection) async throws {
+    public static func replaceAll(with rules: [ResponseRuleSpec], _ connection: PostgresConnection) async throws {
         _ = try await connection.query("DELETE FROM response_rules")
         for rule in rules { _ = try await insert(rule, connection) }
     }

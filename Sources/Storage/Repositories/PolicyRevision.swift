@@ -1,14 +1,12 @@
-import Storage
-
 /// The policy revision: one counter, bumped in the same transaction as every policy change, and
 /// announced with NOTIFY so enforcer streams (on any replica) recompute.
-enum PolicyRevision {
-    static let channel = "policy_changed"
+public enum PolicyRevision {
+    public static let channel = "policy_changed"
     /// Serialises policy writers that reorder or replace many rows (positions, import).
-    static let lockKey = 7_236_110_935_431_003
+    public static let lockKey = 7_236_110_935_431_003
 
     @discardableResult
-    static func bump(_ connection: PostgresConnection) async throws -> Int64 {
+    public static func bump(_ connection: PostgresConnection) async throws -> Int64 {
         let revision = try await connection.query(
             "UPDATE policy_revision SET revision = revision + 1, changed_at = now() RETURNING revision"
         ).first!.decode(Int64.self, "revision")
@@ -16,11 +14,11 @@ enum PolicyRevision {
         return revision
     }
 
-    static func current(_ connection: PostgresConnection) async throws -> Int64 {
+    public static func current(_ connection: PostgresConnection) async throws -> Int64 {
         try await connection.query("SELECT revision FROM policy_revision").first!.decode(Int64.self, "revision")
     }
 
-    static func lock(_ connection: PostgresConnection) async throws {
+    public static func lock(_ connection: PostgresConnection) async throws {
         _ = try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))")
     }
 }

@@ -1,17 +1,16 @@
 import Foundation
 import HTTP
-import Storage
 
 /// JSON crosses into and out of SQL as text: arrays and objects are bound as `jsonb` and read
 /// back with `to_json(…)`, which keeps the driver free of array formats.
-enum SQLJSON {
-    static func text<T: Encodable>(_ value: T) throws -> String {
+public enum SQLJSON {
+    public static func text<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try JSONCoding.encode(value), as: UTF8.self)
     }
 }
 
 extension PostgresRow {
-    func decodeJSON<T: Decodable>(_ type: T.Type = T.self, _ column: String) throws -> T {
+    public func decodeJSON<T: Decodable>(_ type: T.Type = T.self, _ column: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(try decode(String.self, column).utf8))
     }
 }

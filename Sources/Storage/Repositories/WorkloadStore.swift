@@ -1,9 +1,8 @@
 import Domain
-import Storage
 
 /// Workload facts as group criteria see them.
-enum WorkloadStore {
-    static func facts(_ connection: PostgresConnection) async throws -> [WorkloadFacts] {
+public enum WorkloadStore {
+    public static func facts(_ connection: PostgresConnection) async throws -> [WorkloadFacts] {
         try await connection.query(
             """
             SELECT id, name, namespace, labels::text AS labels, image, to_json(addresses::text[])::text AS addresses

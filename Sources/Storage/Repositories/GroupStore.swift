@@ -1,32 +1,32 @@
 import Domain
 import Foundation
 import HTTP
-import Storage
 
 /// Groups in SQL, and their computed members. Every function takes the connection of the
 /// caller's transaction, so a change and its revision bump commit together.
-enum GroupStore {
-    static let columns = "name, to_json(criteria)::text AS criteria, policy_mode, learned, comment"
+public enum GroupStore {
+    public static let columns = "name, to_json(criteria)::text AS criteria, policy_mode, learned, comment"
 
-    static func decode(_ row: PostgresRow) throws -> Group {
+    public static func decode(_ row: PostgresRow) throws -> Group {
         Group(
             name: try row.decode(String.self, "name"), criteria: try row.decodeJSON([Criterion].self, "criteria"),
             policyMode: PolicyMode(rawValue: try row.decode(String.self, "policy_mode")) ?? .discover,
             learned: try row.decode(Bool.self, "learned"), comment: try row.decode(String?.self, "comment"))
     }
 
-    static func fetch(_ name: String, _ connection: PostgresConnection, forUpdate: Bool = false) async throws -> Group?
+    public static func fetch(_ name: String, _ connection: PostgresConnection, forUpdate: Bool = false) async throws
+        -> Group?
     {
         try await connection.query(
             "SELECT \(unsafeRaw: columns) FROM groups WHERE name = \(name) \(unsafeRaw: forUpdate ? "FOR UPDATE" : "")"
         ).first.map(decode)
     }
 
-    static func all(_ connection: PostgresConnection) async throws -> [Group] {
+    public static func all(_ connection: PostgresConnection) async throws -> [Group] {
         try await connection.query("SELECT \(unsafeRaw: columns) FROM groups ORDER BY name").map(decode)
     }
 
-    static func insert(_ group: Group, _ connection: PostgresConnection) async throws {
+    public static func insert(_ group: Group, _ connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
             INSERT INTO groups (name, criteria, policy_mode, learned, comment)
@@ -36,7 +36,7 @@ enum GroupStore {
     }
 
     /// Replaces the group called `name` (which may rename it; references follow the rename).
-    static func update(_ name: String, to group: Group, _ connection: PostgresConnection) async throws {
+    public static func update(_ name: String, to group: Group, _ connection: PostgresConnection) async throws {
         _ = try await connection.query(
             """
             UPDATE groups SET name = \(group.name), criteria = \(try SQLJSON.text(group.criteria))::jsonb,
@@ -47,7 +47,7 @@ enum GroupStore {
     }
 
     /// Names among `names` that no group has.
-    static func missing(_ names: Set<String>, _ connection: PostgresConnection) async throws -> Set<String> {
+    public static func missing(_ names: Set<String>, _ connection: PostgresConnection) async throws -> Set<String> {
         let found = try await connection.query(
             "SELECT name FROM groups WHERE name IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(Array(names)))::jsonb))"
         ).map { try $0.decode(String.self, "name") }
@@ -55,7 +55,7 @@ enum GroupStore {
     }
 
     /// Recomputes the members of `groups` from the current workloads.
-    static func recomputeMembers(of groups: [Group], _ connection: PostgresConnection) async throws {
+    public static func recomputeMembers(of groups: [Group], _ connection: PostgresConnection) async throws {
         guard !groups.isEmpty else { return }
         let workloads = try await WorkloadStore.facts(connection)
         for group in groups {
