@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: executables → PalisadeServer → API → Domain + Storage + HTTP + PKI
-// → C modules. Only HTTP, Storage and PKI import C modules, always as `internal import`.
+// Dependencies point one way: executables → PalisadeServer → API / Enforcers → Domain + Storage +
+// HTTP + PKI → C modules. Only HTTP, Storage and PKI import C modules, always as `internal import`.
 // Domain imports nothing of ours.
 let package = Package(
     name: "Palisade",
@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["Logging", "HTTP", "Domain", "CPostgres"]),
         .target(name: "PKI", dependencies: ["HTTP", "COpenSSL"]),
         .target(name: "API", dependencies: ["Logging", "HTTP", "Domain", "Storage", "PKI"]),
-        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "PKI", "API"]),
+        .target(name: "Enforcers", dependencies: ["Logging", "HTTP", "Domain", "Storage", "PKI"]),
+        .target(name: "PalisadeServer", dependencies: ["Logging", "HTTP", "Storage", "PKI", "API", "Enforcers"]),
 
         .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
         .executableTarget(name: "palisadectl", dependencies: ["HTTP"]),

@@ -90,7 +90,8 @@ enum PalisadeCommand {
         }
         print(
             "palisade: serving https://\(server.addresses.api)"
-                + (server.addresses.plain.map { " and http://\($0)" } ?? ""))
+                + (server.addresses.plain.map { " and http://\($0)" } ?? "")
+                + (server.addresses.enforcer.map { "; enforcer channel on \($0)" } ?? ""))
         fflush(nil)  // All streams: the line above must reach a pipe before we block.
         let signal = await signals.wait()
         logger.notice("shutting down", ["signal": signal])

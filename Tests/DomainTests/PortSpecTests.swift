@@ -28,4 +28,15 @@ import Testing
         #expect(throws: ValidationError.self) { try PortSpec.canonical(["any", "tcp/80"]) }
         #expect(throws: ValidationError.self) { try PortSpec.canonical((1...33).map { "tcp/\($0)" }) }
     }
+
+    @Test func learningMergesPortsAndCollapsesManyToAny() {
+        #expect(PortSpec.merge(["tcp/80"], adding: "tcp/443") == ["tcp/80", "tcp/443"])
+        #expect(PortSpec.merge(["tcp/80"], adding: "tcp/80") == ["tcp/80"])
+        #expect(PortSpec.merge(["tcp/8000-8100"], adding: "tcp/8080") == ["tcp/8000-8100"])
+        #expect(PortSpec.merge(["any"], adding: "udp/53") == ["any"])
+        #expect(PortSpec.merge(["tcp/any"], adding: "tcp/22") == ["tcp/any"])
+        let eight = (1...8).map { "tcp/\($0)" }
+        #expect(PortSpec.merge(eight, adding: "tcp/9") == ["any"])
+        #expect(PortSpec.merge(eight, adding: "tcp/1") == eight)
+    }
 }

@@ -15,6 +15,7 @@ import Testing
         configuration.dataDirectory = dataDirectory
         configuration.listen = SocketAddress(host: "127.0.0.1", port: 0)
         configuration.httpListen = SocketAddress(host: "127.0.0.1", port: 0)
+        configuration.enforcerListen = SocketAddress(host: "127.0.0.1", port: 0)
         configuration.databaseURL = database.connectionInfo
         configuration.eventLoops = 1
         let server = try await PalisadeServer.start(

@@ -49,13 +49,14 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="palisade-api-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [str(BIN / "palisade"), "serve", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0",
-             "--database-url", database.url, "--event-loops", "2"],
+             "--database-url", database.url, "--event-loops", "2", "--enforcer-listen", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=self.log, text=True,
             env={**os.environ, "PALISADE_ADMIN_PASSWORD": ADMIN_PASSWORD, **(env or {})})
         line = self.process.stdout.readline()
         assert line.startswith("palisade: serving"), Path(self.log.name).read_text()
         port = int(re.search(r"https://127\.0\.0\.1:(\d+)", line).group(1))
         self.url = f"https://127.0.0.1:{port}"
+        self.enforcer_port = int(re.search(r"enforcer channel on 127\.0\.0\.1:(\d+)", line).group(1))
         self.ca = str(self.data_dir / "tls" / "ca.pem")
         self._admin = None
 

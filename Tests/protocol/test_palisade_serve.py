@@ -18,6 +18,8 @@ PALISADE = str(BIN / "palisade")
 
 def serve(data_dir, *args, env=None):
     log = tempfile.NamedTemporaryFile(prefix="palisade-", suffix=".log", delete=False)
+    if "--listen" in args and "--enforcer-listen" not in args:
+        args = (*args, "--enforcer-listen", "127.0.0.1:0")  # tests may run servers side by side
     process = subprocess.Popen([PALISADE, "serve", "--data-dir", str(data_dir), *args], stdout=subprocess.PIPE,
                                stderr=log, text=True, env={**os.environ, **(env or {})})
     process.stdout_lines = []

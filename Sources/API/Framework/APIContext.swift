@@ -35,14 +35,3 @@ public final class APIContext: Sendable {
         self.validator = SchemaValidator(components: Components.all)
     }
 }
-
-/// CPU-heavy work (password hashing) runs on Dispatch, never on an event loop.
-enum Offload {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
-    }
-}

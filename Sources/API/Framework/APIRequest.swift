@@ -42,14 +42,3 @@ public struct APIRequest: Sendable {
 
     var page: Page { get throws { try Page(limit: queryInt("limit"), cursor: query("cursor")) } }
 }
-
-extension Request {
-    /// The client's address without the port, for the audit log and rate limits.
-    var sourceAddress: String {
-        guard let address = remoteAddress?.description else { return "unknown" }
-        if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<end])
-        }
-        return address.split(separator: ":").first.map(String.init) ?? address
-    }
-}

@@ -6,10 +6,13 @@ public struct WorkloadFacts: Sendable, Equatable {
     public var labels: [String: String]
     public var image: String
     public var addresses: [String]
+    public var service: String?
 
     public init(
-        id: String, name: String, namespace: String, labels: [String: String], image: String, addresses: [String]
+        id: String, name: String, namespace: String, labels: [String: String], image: String, addresses: [String],
+        service: String? = nil
     ) {
+        self.service = service
         self.id = id
         self.name = name
         self.namespace = namespace

@@ -13,6 +13,8 @@ public struct Criterion: Codable, Sendable, Equatable, Hashable {
         case name
         /// `value` is an IP address or CIDR; a workload matches when one of its addresses is inside.
         case address
+        /// The service the enforcer reported the workload under (learned service groups use it).
+        case service
     }
 
     public enum Op: String, Codable, Sendable, CaseIterable {
@@ -41,7 +43,7 @@ public struct Criterion: Codable, Sendable, Equatable, Hashable {
             guard IPNetwork(value) != nil else {
                 throw ValidationError(field: "value", problem: "must be an IP address or CIDR such as 10.0.0.0/8")
             }
-        case .namespace, .label, .image, .name:
+        case .namespace, .label, .image, .name, .service:
             guard Token.isLiteralValue(value) else {
                 throw ValidationError(
                     field: "value",
@@ -57,6 +59,7 @@ public struct Criterion: Codable, Sendable, Equatable, Hashable {
         case .namespace: return compare(workload.namespace)
         case .image: return compare(workload.image)
         case .name: return compare(workload.name)
+        case .service: return compare(workload.service ?? "")
         case .label:
             let parts = value.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let label = workload.labels[String(parts[0])]

@@ -74,4 +74,23 @@ public struct PortSpec: Sendable, Hashable, CustomStringConvertible {
         }
         return result
     }
+
+    /// True when this entry admits `other` (a single port, or icmp): `any`, the transport's
+    /// `/any`, a range holding the port, or the same port.
+    public func covers(_ other: PortSpec) -> Bool {
+        if transport == .any { return true }
+        guard transport == other.transport else { return false }
+        guard let ports else { return true }
+        guard let theirs = other.ports else { return false }
+        return ports.contains(theirs.lowerBound) && ports.contains(theirs.upperBound)
+    }
+
+    /// Learning's port merge: adds `port` unless already covered; past `collapseAbove` entries
+    /// the rule opens to `any` (a service answering on many ports is not worth listing).
+    public static func merge(_ ports: [String], adding port: String, collapseAbove: Int = 8) -> [String] {
+        guard let added = PortSpec(port) else { return ports }
+        if ports.compactMap(PortSpec.init).contains(where: { $0.covers(added) }) { return ports }
+        let merged = ports + [added.description]
+        return merged.count > collapseAbove ? ["any"] : merged
+    }
 }

@@ -65,6 +65,8 @@ public struct PolicySnapshot: Sendable {
     public let workloads: [String: WorkloadFacts]
     public let rules: [StoredRule]
     public let profiles: [String: [ProcessRule]]
+    /// Workload id → its groups, sorted.
+    public let groupsByWorkload: [String: [String]]
 
     public init(
         revision: Int64, groups: [Group], members: [String: Set<String>], workloads: [WorkloadFacts],
@@ -76,11 +78,27 @@ public struct PolicySnapshot: Sendable {
         self.workloads = Dictionary(workloads.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.rules = rules
         self.profiles = profiles
+        var byWorkload: [String: [String]] = [:]
+        for (group, ids) in members { for id in ids { byWorkload[id, default: []].append(group) } }
+        groupsByWorkload = byWorkload.mapValues { $0.sorted() }
     }
 
     /// The groups of a workload, sorted.
-    public func groups(of workload: String) -> [String] {
-        members.filter { $0.value.contains(workload) }.keys.sorted()
+    public func groups(of workload: String) -> [String] { groupsByWorkload[workload] ?? [] }
+
+    /// The group learning attributes a workload's traffic to: its learned service group if it
+    /// has one, else its first group by name.
+    public func primaryGroup(of workload: String) -> String? {
+        let names = groups(of: workload)
+        return names.first { groups[$0]?.learned == true } ?? names.first
+    }
+
+    /// True when `group`'s process profile allows this execution (empty path or user: any).
+    public func profileAllows(_ group: String, name: String, path: String, user: String) -> Bool {
+        (profiles[group] ?? []).contains { entry in
+            entry.action == .allow && entry.name == name && (entry.path.isEmpty || entry.path == path)
+                && (entry.user.isEmpty || entry.user == user)
+        }
     }
 
     /// The strictest mode among a workload's groups; discover for a workload in no group.

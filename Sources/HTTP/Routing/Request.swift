@@ -60,3 +60,14 @@ public struct QueryParameters: Sendable {
         return spaced.removingPercentEncoding ?? spaced
     }
 }
+
+extension Request {
+    /// The client's address without the port, for the audit log and rate limits.
+    public var sourceAddress: String {
+        guard let address = remoteAddress?.description else { return "unknown" }
+        if address.hasPrefix("["), let end = address.firstIndex(of: "]") {
+            return String(address[address.index(after: address.startIndex)..<end])
+        }
+        return address.split(separator: ":").first.map(String.init) ?? address
+    }
+}

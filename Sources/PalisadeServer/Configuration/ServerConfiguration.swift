@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var listen = SocketAddress(host: "127.0.0.1", port: 10443)
     /// Optional cleartext listener (HTTP/1.1 + h2c), off unless asked for.
     public var httpListen: SocketAddress?
+    /// The enforcer channel: TLS 1.3, client certificates from Palisade's CA; nil turns it off.
+    public var enforcerListen: SocketAddress? = SocketAddress(host: "127.0.0.1", port: 18400)
     /// libpq URI or conninfo; nil runs the embedded PostgreSQL in the data directory.
     public var databaseURL: String?
     public var tlsCertificatePath: String?
@@ -49,6 +51,13 @@ public struct ServerConfiguration: Sendable, Equatable {
         ) {
             config, value throws(UsageError) in
             config.httpListen = try address(value, "--http-listen")
+        },
+        Setting(
+            flag: "--enforcer-listen", key: "enforcer_listen",
+            help: "Enforcer channel listener, mutual TLS 1.3 (default 127.0.0.1:18400; 'off' disables it)"
+        ) {
+            config, value throws(UsageError) in
+            config.enforcerListen = value == "off" ? nil : try address(value, "--enforcer-listen")
         },
         Setting(
             flag: "--database-url", key: "database_url",

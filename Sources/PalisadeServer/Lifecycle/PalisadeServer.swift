@@ -1,4 +1,5 @@
 import API
+import Enforcers
 import Foundation
 import HTTP
 import Logging
@@ -24,6 +25,8 @@ public final class PalisadeServer: Sendable {
     public let routes: [Route]
     private let group: EventLoopGroup
     private let http: HTTPServer
+    private let enforcerHTTP: HTTPServer?
+    private let channel: EnforcerChannel?
     private let logger: Logger
     private let lockFD: Int32
 
@@ -40,14 +43,17 @@ public final class PalisadeServer: Sendable {
     public struct Addresses: Sendable {
         public let api: SocketAddress
         public let plain: SocketAddress?
+        public let enforcer: SocketAddress?
     }
 
     private init(
         configuration: ServerConfiguration, addresses: Addresses, tls: TLSMaterial.Paths, database: Database,
-        group: EventLoopGroup, http: HTTPServer, logger: Logger, lockFD: Int32, bootstrap: AdminBootstrap.Created?,
-        routes: [Route]
+        group: EventLoopGroup, http: HTTPServer, enforcerHTTP: HTTPServer?, channel: EnforcerChannel?, logger: Logger,
+        lockFD: Int32, bootstrap: AdminBootstrap.Created?, routes: [Route]
     ) {
         self.routes = routes
+        self.enforcerHTTP = enforcerHTTP
+        self.channel = channel
         self.configuration = configuration
         self.addresses = addresses
         self.tls = tls
@@ -92,11 +98,36 @@ public final class PalisadeServer: Sendable {
             }
             let http = HTTPServer(group: group, router: router, listeners: listeners, logger: logger)
             let bound = try await http.start()
-            let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil)
+            undo.append { await http.shutdown(gracePeriod: .zero) }
+
+            var channel: EnforcerChannel?
+            var enforcerHTTP: HTTPServer?
+            var enforcerAddress: SocketAddress?
+            if let address = configuration.enforcerListen {
+                let started = try await EnforcerChannel.start(
+                    pool: database.pool, connectionInfo: database.connectionInfo, loop: group.loops[0],
+                    authority: tls.authority, logger: logger)
+                channel = started
+                undo.append { started.stop() }
+                let context = try TLSContext(
+                    certificateChainPath: tls.certificate, privateKeyPath: tls.key, minimumVersion: .tls13,
+                    clientAuthentication: .verifiedIfPresented(
+                        trustedCAPath: tls.caCertificate, isRevoked: { started.revocations.contains($0) }))
+                var enforcerRouter = Router()
+                HealthRoutes.register(on: &enforcerRouter)
+                started.register(on: &enforcerRouter)
+                let server = HTTPServer(
+                    group: group, router: enforcerRouter,
+                    listeners: [ListenerConfiguration(name: "enforcer", address: address, tls: context)], logger: logger
+                )
+                enforcerAddress = try await server.start()[0]
+                enforcerHTTP = server
+            }
+            let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil, enforcer: enforcerAddress)
             return PalisadeServer(
                 configuration: configuration, addresses: addresses, tls: tls, database: database, group: group,
-                http: http, logger: logger, lockFD: lockFD, bootstrap: bootstrap,
-                routes: router.patterns.map { Route(method: $0.method, pattern: $0.pattern) })
+                http: http, enforcerHTTP: enforcerHTTP, channel: channel, logger: logger, lockFD: lockFD,
+                bootstrap: bootstrap, routes: router.patterns.map { Route(method: $0.method, pattern: $0.pattern) })
         } catch {
             for step in undo.reversed() { await step() }
             throw error
@@ -105,7 +136,12 @@ public final class PalisadeServer: Sendable {
 
     /// Graceful stop: no new connections, in-flight requests finish within the grace period.
     public func stop() async {
+        // Policy streams never end by themselves: close them first so the drain can finish.
+        channel?.stop()
+        async let enforcerStopped: Void? = enforcerHTTP?.shutdown(
+            gracePeriod: .seconds(configuration.shutdownGraceSeconds))
         await http.shutdown(gracePeriod: .seconds(configuration.shutdownGraceSeconds))
+        _ = await enforcerStopped
         retention.stop()
         await database.close()
         group.stop()

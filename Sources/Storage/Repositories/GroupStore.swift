@@ -69,4 +69,44 @@ public enum GroupStore {
                 """)
         }
     }
+
+    /// Group name → member workload ids, for every group with members.
+    public static func memberships(_ connection: PostgresConnection) async throws -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for row in try await connection.query("SELECT group_name, workload_id FROM group_members") {
+            result[try row.decode(String.self, "group_name"), default: []].insert(
+                try row.decode(String.self, "workload_id"))
+        }
+        return result
+    }
+
+    /// Recomputes which groups the given workloads belong to (their rows only), for when a
+    /// node reports its inventory. Returns workload id → sorted group names.
+    @discardableResult
+    public static func recomputeMemberships(
+        of workloads: [WorkloadFacts], groups: [Group], _ connection: PostgresConnection
+    ) async throws -> [String: [String]] {
+        let ids = workloads.map(\.id)
+        guard !ids.isEmpty else { return [:] }
+        _ = try await connection.query(
+            """
+            DELETE FROM group_members
+            WHERE workload_id IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(ids))::jsonb))
+            """)
+        var pairs: [[String]] = []
+        var result: [String: [String]] = [:]
+        for workload in workloads {
+            let names = groups.filter { $0.matches(workload) }.map(\.name).sorted()
+            result[workload.id] = names
+            pairs += names.map { [$0, workload.id] }
+        }
+        if !pairs.isEmpty {
+            _ = try await connection.query(
+                """
+                INSERT INTO group_members (group_name, workload_id)
+                SELECT p->>0, p->>1 FROM jsonb_array_elements(\(try SQLJSON.text(pairs))::jsonb) AS p
+                """)
+        }
+        return result
+    }
 }

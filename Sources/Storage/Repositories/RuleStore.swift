@@ -56,6 +56,11 @@ public enum RuleStore {
         return try decode(row)
     }
 
+    /// Every rule with its id, in evaluation order.
+    public static func allStored(_ connection: PostgresConnection) async throws -> [Stored] {
+        try await connection.query("SELECT \(unsafeRaw: columns) FROM network_rules ORDER BY position").map(decode)
+    }
+
     public static func all(_ connection: PostgresConnection) async throws -> [RuleSpec] {
         try await connection.query("SELECT \(unsafeRaw: columns) FROM network_rules ORDER BY position").map {
             try decode($0).spec

@@ -1,0 +1,100 @@
+import Domain
+import Foundation
+import HTTP
+import Storage
+
+/// Stores one report batch in one transaction: the batch marker (so a repeat is recognised),
+/// conversations folded per (source, destination, port, protocol, application), rule hit counts,
+/// events through COPY, and what learning makes of it. Only after COMMIT does the enforcer get
+/// its answer, so an acknowledged batch survives any crash.
+enum ReportIngest {
+    static let maximumBatch = 10_000
+
+    struct Answer: Encodable {
+        let sequence: Int64
+        let accepted: Int
+        let duplicate: Bool
+    }
+
+    static func ingest(_ batch: ReportRoute.Batch, from identity: EnforcerIdentity, channel: EnforcerChannel, now: Date)
+        async throws -> Answer
+    {
+        let entry = try await channel.snapshots.current()
+        let learned = try await channel.pool.withTransaction { connection -> Bool? in
+            let fresh = try await connection.query(
+                """
+                INSERT INTO report_batches (enforcer_id, sequence, report_count)
+                VALUES (\(identity.id), \(batch.sequence), \(batch.reports.count))
+                ON CONFLICT (enforcer_id, sequence) DO NOTHING RETURNING sequence
+                """)
+            guard !fresh.isEmpty else { return nil }
+            let plan = IngestPlan(batch.reports, snapshot: entry.snapshot, identity: identity, now: now)
+            try await storeConversations(plan.conversations, connection)
+            try await storeRuleHits(plan.ruleHits, connection)
+            let learning = try await Learning.apply(plan, snapshot: entry.snapshot, connection)
+            try await storeEvents(plan.events + learning.events, connection)
+            if learning.changedPolicy { try await PolicyRevision.bump(connection) }
+            return learning.changedPolicy
+        }
+        return Answer(sequence: batch.sequence, accepted: batch.reports.count, duplicate: learned == nil)
+    }
+
+    private static func storeConversations(_ conversations: [IngestPlan.Conversation], _ connection: PostgresConnection)
+        async throws
+    {
+        guard !conversations.isEmpty else { return }
+        _ = try await connection.query(
+            """
+            INSERT INTO conversations (source_id, destination_id, port, protocol, application, bytes, sessions,
+                                       last_action, last_rule_id, first_seen_at, last_seen_at)
+            SELECT c->>'source', c->>'destination', (c->>'port')::int, c->>'protocol', c->>'application',
+                   (c->>'bytes')::bigint, (c->>'sessions')::bigint, c->>'action', (c->>'rule')::bigint,
+                   (c->>'seen')::timestamptz, (c->>'seen')::timestamptz
+            FROM jsonb_array_elements(\(try SQLJSON.text(conversations))::jsonb) AS c
+            ON CONFLICT (source_id, destination_id, port, protocol, application) DO UPDATE SET
+                bytes = conversations.bytes + EXCLUDED.bytes, sessions = conversations.sessions + EXCLUDED.sessions,
+                last_action = EXCLUDED.last_action, last_rule_id = coalesce(EXCLUDED.last_rule_id, conversations.last_rule_id),
+                last_seen_at = greatest(conversations.last_seen_at, EXCLUDED.last_seen_at)
+            """)
+    }
+
+    private static func storeRuleHits(_ hits: [Int64: (count: Int64, last: Date)], _ connection: PostgresConnection)
+        async throws
+    {
+        guard !hits.isEmpty else { return }
+        let rows = hits.map { [String($0.key), String($0.value.count), Timestamp.format($0.value.last)] }
+        _ = try await connection.query(
+            """
+            UPDATE network_rules r SET hits = r.hits + (h->>1)::bigint,
+                last_hit_at = greatest(r.last_hit_at, (h->>2)::timestamptz)
+            FROM jsonb_array_elements(\(try SQLJSON.text(rows))::jsonb) AS h
+            WHERE r.id = (h->>0)::bigint
+            """)
+    }
+
+    /// Events go in through COPY: one round trip however many there are.
+    private static func storeEvents(_ events: [IngestPlan.Event], _ connection: PostgresConnection) async throws {
+        guard !events.isEmpty else { return }
+        var text = PostgresCopyText(reservingCapacity: events.count * 256)
+        for event in events {
+            text.append(Timestamp.formatPrecise(event.occurredAt))
+            text.append(event.kind.rawValue)
+            text.append(event.severity.rawValue)
+            text.append(event.enforcer)
+            text.append(event.host)
+            text.append(event.workload)
+            text.append(event.group)
+            text.append(event.peer)
+            text.append(event.action)
+            text.append(event.summary)
+            text.append(String(decoding: try JSONCoding.encode(event.detail), as: UTF8.self))
+            text.endRow()
+        }
+        _ = try await connection.copyIn(
+            unsafeSQL: """
+                COPY events (occurred_at, kind, severity, enforcer_id, host_id, workload_id, group_name, peer, action,
+                             summary, detail) FROM STDIN
+                """
+        ) { writer in try await writer.write(text.bytes) }
+    }
+}
