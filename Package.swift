@@ -36,7 +36,7 @@ let package = Package(
 
         .executableTarget(name: "palisade", dependencies: ["PalisadeServer", "Logging"]),
         .executableTarget(name: "palisadectl", dependencies: ["HTTP"]),
-        .executableTarget(name: "palisade-enforcer", dependencies: []),
+        .executableTarget(name: "palisade-enforcer", dependencies: ["HTTP", "Domain", "PKI"]),
         // A server with echo, sleep and streaming routes over the real HTTP core, driven by the
         // protocol and abuse tests in Tests/protocol. Not shipped.
         .executableTarget(

@@ -178,3 +178,20 @@ extension CertificateAuthority {
         }
     }
 }
+
+/// The enrolling side: a fresh P-256 key and a CSR for it, signed by that key (proof of
+/// possession), naming only `CN=<commonName>`.
+public enum CertificateSigningRequest {
+    public static func make(commonName: String) throws(PKIError) -> (keyPEM: String, csrPEM: String) {
+        let key = try PrivateKey()
+        guard let request = X509_REQ_new() else { throw .openSSL("X509_REQ_new") }
+        defer { X509_REQ_free(request) }
+        guard X509_REQ_set_version(request, 0) == 1, X509_REQ_set_pubkey(request, key.key) == 1,
+            let name = X509_REQ_get_subject_name(request),
+            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, commonName, -1, -1, 0) == 1,
+            X509_REQ_sign(request, key.key, EVP_sha256()) > 0
+        else { throw .openSSL("build CSR") }
+        let csr = try PEM.write("write CSR") { bio in PEM_write_bio_X509_REQ(bio, request) }
+        return (try key.pem, csr)
+    }
+}

@@ -54,7 +54,7 @@ enum InventoryRoute {
         let answer = try await channel.pool.withTransaction { connection in
             try await PolicyRevision.lock(connection)
             try await claimHost(inventory.host, version: inventory.version, identity, connection)
-            try await refuseForeignWorkloads(facts.map(\.id), identity, connection)
+            try await refuseForeignWorkloads(facts.map(\.id), hostID: inventory.host.id, connection)
             let before = try await WorkloadStore.facts(connection, enforcer: identity.id)
             let membershipsBefore = try await GroupStore.memberships(connection)
             let createdGroups = try await ensureServiceGroups(for: facts, connection)
@@ -100,40 +100,46 @@ enum InventoryRoute {
         }
     }
 
-    /// The host is this enforcer's; another live enforcer's host is refused.
+    /// The host must carry the name this enforcer enrolled with (its certificate's CN, set by an
+    /// admin-issued join token). A host another enforcer held passes to the newer enrollment:
+    /// that is a reinstalled node, and the old enforcer loses it.
     private static func claimHost(
         _ host: Inventory.Host, version: String?, _ identity: EnforcerIdentity, _ connection: PostgresConnection
     ) async throws {
-        let owner = try await connection.query(
-            "SELECT id FROM enforcers WHERE host_id = \(host.id) AND id <> \(identity.id) AND revoked_at IS NULL"
-        )
-        guard owner.isEmpty else {
-            throw HTTPError.conflict("Host '\(host.id)' belongs to another enforcer.")
+        guard host.name == identity.hostname else {
+            throw HTTPError.forbidden(
+                "This enforcer enrolled as '\(identity.hostname)' and may report only that host, not '\(host.name)'.")
         }
+        let existing = try await connection.query("SELECT name FROM hosts WHERE id = \(host.id)").first
+        if let existing, try existing.decode(String.self, "name") != host.name {
+            throw HTTPError.conflict("Host '\(host.id)' is registered under another name.")
+        }
+        _ = try await connection.query(
+            "UPDATE enforcers SET host_id = NULL WHERE host_id = \(host.id) AND id <> \(identity.id)")
         _ = try await connection.query(
             """
             INSERT INTO hosts (id, name, facts) VALUES (\(host.id), \(host.name), \(try SQLJSON.text(host.facts ?? [:]))::jsonb)
-            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, facts = EXCLUDED.facts, last_seen_at = now()
+            ON CONFLICT (id) DO UPDATE SET facts = EXCLUDED.facts, last_seen_at = now()
             """)
         _ = try await connection.query(
             "UPDATE enforcers SET host_id = \(host.id), version = coalesce(\(version), version) WHERE id = \(identity.id)"
         )
     }
 
+    /// Workloads another host reported stay that host's.
     private static func refuseForeignWorkloads(
-        _ ids: [String], _ identity: EnforcerIdentity, _ connection: PostgresConnection
+        _ ids: [String], hostID: String, _ connection: PostgresConnection
     ) async throws {
         guard !ids.isEmpty else { return }
         let foreign = try await connection.query(
             """
-            SELECT w.id FROM workloads w JOIN enforcers e ON e.id = w.enforcer_id
-            WHERE w.id IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(ids))::jsonb))
-              AND w.enforcer_id <> \(identity.id) AND e.revoked_at IS NULL
+            SELECT w.id FROM workloads w
+            WHERE w.id IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(ids))::jsonb)) AND w.host_id <> \(hostID)
             LIMIT 5
             """
         ).map { try $0.decode(String.self, "id") }
         guard foreign.isEmpty else {
-            throw HTTPError.conflict("Workloads \(foreign.joined(separator: ", ")) belong to another enforcer.")
+            throw HTTPError.conflict("Workloads \(foreign.joined(separator: ", ")) belong to another host.")
         }
     }
 
@@ -148,7 +154,7 @@ enum InventoryRoute {
         }
         _ = try await connection.query(
             """
-            DELETE FROM workloads WHERE enforcer_id = \(identity.id)
+            DELETE FROM workloads WHERE (enforcer_id = \(identity.id) OR host_id = \(hostID))
               AND id NOT IN (SELECT jsonb_array_elements_text(\(try SQLJSON.text(facts.map(\.id)))::jsonb))
             """)
         guard !rows.isEmpty else { return }

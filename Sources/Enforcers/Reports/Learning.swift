@@ -12,14 +12,25 @@ import Storage
 /// Connections to or from addresses outside any workload are not learned (rules to external
 /// peers are written by people); in monitor and protect they still raise violations.
 enum Learning {
-    struct Outcome {
+    /// What a batch teaches: violation events (stored with the batch) and the rules and profile
+    /// entries to learn (stored right after, under the policy lock, in their own transaction).
+    struct Outcome: Sendable {
         var events: [IngestPlan.Event] = []
-        var changedPolicy = false
+        var rules: [[String]: [String]] = [:]
+        var processes: [ProcessEntry] = []
+
+        var hasPolicy: Bool { !rules.isEmpty || !processes.isEmpty }
     }
 
-    static func apply(_ plan: IngestPlan, snapshot: PolicySnapshot, _ connection: PostgresConnection) async throws
-        -> Outcome
-    {
+    struct ProcessEntry: Sendable, Hashable {
+        let group: String
+        let name: String
+        let path: String
+        let user: String
+    }
+
+    /// Works out the outcome without touching the database.
+    static func observe(_ plan: IngestPlan, snapshot: PolicySnapshot) -> Outcome {
         var outcome = Outcome()
         var learnedPorts: [[String]: [String]] = [:]
         for connection in plan.unmatched {
@@ -47,11 +58,7 @@ enum Learning {
                         detail: ["port": .string(connection.port), "mode": .string(mode.rawValue)]))
             }
         }
-        for (pair, ports) in learnedPorts.sorted(by: { $0.key.joined() < $1.key.joined() }) {
-            if try await learnRule(from: pair[0], to: pair[1], ports: ports, connection) {
-                outcome.changedPolicy = true
-            }
-        }
+        outcome.rules = learnedPorts
         for execution in plan.executions {
             guard snapshot.workloads[execution.workload] != nil else { continue }
             let groups = snapshot.groups(of: execution.workload)
@@ -61,13 +68,8 @@ enum Learning {
             let mode = snapshot.mode(of: groups)
             if mode == .discover {
                 guard !allowed, let group = snapshot.primaryGroup(of: execution.workload) else { continue }
-                let inserted = try await connection.query(
-                    """
-                    INSERT INTO process_profiles (group_name, name, path, "user", action, learned)
-                    VALUES (\(group), \(execution.name), \(execution.path), \(execution.user), 'allow', true)
-                    ON CONFLICT (group_name, name, path, "user") DO NOTHING RETURNING id
-                    """)
-                if !inserted.isEmpty { outcome.changedPolicy = true }
+                let entry = ProcessEntry(group: group, name: execution.name, path: execution.path, user: execution.user)
+                if !outcome.processes.contains(entry) { outcome.processes.append(entry) }
             } else if !allowed || execution.action == "deny" {
                 let blocked = mode == .protect
                 outcome.events.append(
@@ -87,12 +89,32 @@ enum Learning {
         return outcome
     }
 
+    /// Stores learned rules and profile entries; true when the policy changed (the caller bumps
+    /// the revision in the same transaction).
+    static func persist(_ outcome: Outcome, _ connection: PostgresConnection) async throws -> Bool {
+        try await PolicyRevision.lock(connection)
+        var changed = false
+        for (pair, ports) in outcome.rules.sorted(by: { $0.key.joined(separator: " ") < $1.key.joined(separator: " ") })
+        {
+            if try await learnRule(from: pair[0], to: pair[1], ports: ports, connection) { changed = true }
+        }
+        for entry in outcome.processes {
+            let inserted = try await connection.query(
+                """
+                INSERT INTO process_profiles (group_name, name, path, "user", action, learned)
+                VALUES (\(entry.group), \(entry.name), \(entry.path), \(entry.user), 'allow', true)
+                ON CONFLICT (group_name, name, path, "user") DO NOTHING RETURNING id
+                """)
+            if !inserted.isEmpty { changed = true }
+        }
+        return changed
+    }
+
     /// Adds `ports` to the learned rule between two groups, or creates it at the end of the list.
     /// Returns whether anything changed.
     private static func learnRule(from: String, to: String, ports: [String], _ connection: PostgresConnection)
         async throws -> Bool
     {
-        try await PolicyRevision.lock(connection)
         let existing = try await connection.query(
             """
             SELECT id, to_json(ports)::text AS ports FROM network_rules

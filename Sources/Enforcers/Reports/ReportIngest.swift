@@ -20,29 +20,66 @@ enum ReportIngest {
         async throws -> Answer
     {
         let entry = try await channel.snapshots.current()
-        let learned = try await channel.pool.withTransaction { connection -> Bool? in
-            let fresh = try await connection.query(
-                """
-                INSERT INTO report_batches (enforcer_id, sequence, report_count)
-                VALUES (\(identity.id), \(batch.sequence), \(batch.reports.count))
-                ON CONFLICT (enforcer_id, sequence) DO NOTHING RETURNING sequence
-                """)
-            guard !fresh.isEmpty else { return nil }
-            let plan = IngestPlan(batch.reports, snapshot: entry.snapshot, identity: identity, now: now)
-            try await storeConversations(plan.conversations, connection)
-            try await storeRuleHits(plan.ruleHits, connection)
-            let learning = try await Learning.apply(plan, snapshot: entry.snapshot, connection)
-            try await storeEvents(plan.events + learning.events, connection)
-            if learning.changedPolicy { try await PolicyRevision.bump(connection) }
-            return learning.changedPolicy
+        let plan = IngestPlan(batch.reports, snapshot: entry.snapshot, identity: identity, now: now)
+        let learning = Learning.observe(plan, snapshot: entry.snapshot)
+        let stored = try await retryingConflicts {
+            try await channel.pool.withTransaction { connection -> Bool in
+                let fresh = try await connection.query(
+                    """
+                    INSERT INTO report_batches (enforcer_id, sequence, report_count)
+                    VALUES (\(identity.id), \(batch.sequence), \(batch.reports.count))
+                    ON CONFLICT (enforcer_id, sequence) DO NOTHING RETURNING sequence
+                    """)
+                guard !fresh.isEmpty else { return false }
+                try await storeConversations(plan.conversations, connection)
+                try await storeRuleHits(plan.ruleHits, connection)
+                try await storeEvents(plan.events + learning.events, connection)
+                return true
+            }
         }
-        return Answer(sequence: batch.sequence, accepted: batch.reports.count, duplicate: learned == nil)
+        // Learning is derived from what was just committed; it takes the policy lock in a
+        // transaction of its own so report ingest never waits on (or deadlocks with) policy writes.
+        if stored && learning.hasPolicy {
+            do {
+                try await retryingConflicts {
+                    try await channel.pool.withTransaction { connection in
+                        if try await Learning.persist(learning, connection) {
+                            try await PolicyRevision.bump(connection)
+                        }
+                    }
+                }
+            } catch {
+                channel.logger.error("learning from a report batch failed", ["error": "\(error)"])
+            }
+        }
+        return Answer(sequence: batch.sequence, accepted: batch.reports.count, duplicate: !stored)
+    }
+
+    /// Runs `body` again (up to three times) when PostgreSQL reports a deadlock or a
+    /// serialization failure; its transaction was rolled back, so a retry is safe.
+    static func retryingConflicts<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch let error as PostgresError
+                where attempt < 2 && (error.sqlState == "40P01" || error.sqlState == "40001")
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(10 * attempt))
+            }
+        }
     }
 
     private static func storeConversations(_ conversations: [IngestPlan.Conversation], _ connection: PostgresConnection)
         async throws
     {
         guard !conversations.isEmpty else { return }
+        // One order for every batch, so concurrent batches lock shared rows in the same order.
+        let conversations = conversations.sorted {
+            ($0.source, $0.destination, $0.port, $0.protocol, $0.application)
+                < ($1.source, $1.destination, $1.port, $1.protocol, $1.application)
+        }
         _ = try await connection.query(
             """
             INSERT INTO conversations (source_id, destination_id, port, protocol, application, bytes, sessions,
@@ -62,7 +99,9 @@ enum ReportIngest {
         async throws
     {
         guard !hits.isEmpty else { return }
-        let rows = hits.map { [String($0.key), String($0.value.count), Timestamp.format($0.value.last)] }
+        let rows = hits.sorted { $0.key < $1.key }.map {
+            [String($0.key), String($0.value.count), Timestamp.formatPrecise($0.value.last)]
+        }
         _ = try await connection.query(
             """
             UPDATE network_rules r SET hits = r.hits + (h->>1)::bigint,

@@ -83,6 +83,36 @@ public final class BlockingHTTPClient: @unchecked Sendable {
         var reader = ResponseReader(connection: connection, limit: configuration.maximumResponseBytes)
         return try reader.read()
     }
+
+    /// Sends a GET whose response stays open (NDJSON), calling `line` for each line as it
+    /// arrives until the server ends the body (returns normally), the connection fails or
+    /// times out (throws), or `line` returns false (returns). A non-2xx answer is returned whole.
+    @discardableResult
+    public func stream(_ path: String, headers: HTTPHeaders = [:], line: (String) throws -> Bool) throws -> Response? {
+        let connection = try ClientConnection(configuration: configuration, context: context)
+        defer { connection.close() }
+        var head = "GET \(path) HTTP/1.1\r\nHost: \(configuration.host)\r\nConnection: close\r\n"
+        for field in headers { head += "\(field.name): \(field.value)\r\n" }
+        try connection.write(Array((head + "\r\n").utf8))
+        var reader = ResponseReader(connection: connection, limit: configuration.maximumResponseBytes)
+        let (status, responseHeaders) = try reader.readHead()
+        guard (200..<300).contains(status), reader.isChunked(responseHeaders) else {
+            return Response(status: status, headers: responseHeaders, body: [])
+        }
+        var pending: [UInt8] = []
+        while let chunk = try reader.nextChunk() {
+            pending += chunk
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let text = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                if try !line(text) { return nil }
+            }
+            guard pending.count <= configuration.maximumResponseBytes else {
+                throw Failure(description: "a streamed line is longer than \(configuration.maximumResponseBytes) bytes")
+            }
+        }
+        return nil
+    }
 }
 
 /// One connected socket, with TLS when a context is given.

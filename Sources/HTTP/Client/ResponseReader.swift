@@ -11,23 +11,15 @@ struct ResponseReader {
     }
 
     mutating func read() throws -> BlockingHTTPClient.Response {
-        let headEnd = try fill(until: { $0.firstRange(of: [13, 10, 13, 10]) }, maximum: 64 * 1024)
-        let head = String(decoding: buffer[..<headEnd.lowerBound], as: UTF8.self)
-        buffer.removeSubrange(..<headEnd.upperBound)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-        let statusParts = lines.removeFirst().split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
-            throw BlockingHTTPClient.Failure(description: "the server answered with something that is not HTTP")
-        }
-        var headers = HTTPHeaders()
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.add(
-                name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingSpaces)
-        }
+        let (status, headers) = try readHead()
         let body: [UInt8]
-        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            body = try readChunked()
+        if isChunked(headers) {
+            var collected: [UInt8] = []
+            while let chunk = try nextChunk() {
+                collected += chunk
+                guard collected.count <= limit else { throw tooLarge }
+            }
+            body = collected
         } else if let length = headers["content-length"].flatMap({ Int($0) }) {
             guard length <= limit else { throw tooLarge }
             _ = try fill(until: { $0.count >= length ? 0..<length : nil }, maximum: length)
@@ -44,12 +36,35 @@ struct ResponseReader {
         return .init(status: status, headers: headers, body: body)
     }
 
-    private var tooLarge: BlockingHTTPClient.Failure {
+    func isChunked(_ headers: HTTPHeaders) -> Bool {
+        headers["transfer-encoding"]?.lowercased().contains("chunked") == true
+    }
+
+    /// The status line and headers.
+    mutating func readHead() throws -> (Int, HTTPHeaders) {
+        let headEnd = try fill(until: { $0.firstRange(of: [13, 10, 13, 10]) }, maximum: 64 * 1024)
+        let head = String(decoding: buffer[..<headEnd.lowerBound], as: UTF8.self)
+        buffer.removeSubrange(..<headEnd.upperBound)
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
+        let statusParts = lines.removeFirst().split(separator: " ", maxSplits: 2)
+        guard statusParts.count >= 2, statusParts[0].hasPrefix("HTTP/1."), let status = Int(statusParts[1]) else {
+            throw BlockingHTTPClient.Failure(description: "the server answered with something that is not HTTP")
+        }
+        var headers = HTTPHeaders()
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(
+                name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingSpaces)
+        }
+        return (status, headers)
+    }
+
+    var tooLarge: BlockingHTTPClient.Failure {
         BlockingHTTPClient.Failure(description: "the response is larger than \(limit) bytes")
     }
 
     /// Reads until `found` locates something in the buffer, or fails past `maximum` bytes.
-    private mutating func fill(until found: ([UInt8]) -> Range<Int>?, maximum: Int) throws -> Range<Int> {
+    mutating func fill(until found: ([UInt8]) -> Range<Int>?, maximum: Int) throws -> Range<Int> {
         while true {
             if let range = found(buffer) { return range }
             guard buffer.count <= maximum + 4 else { throw tooLarge }
@@ -61,21 +76,19 @@ struct ResponseReader {
         }
     }
 
-    private mutating func readChunked() throws -> [UInt8] {
-        var body: [UInt8] = []
-        while true {
-            let line = try fill(until: { $0.firstRange(of: [13, 10]) }, maximum: 1024)
-            let sizeText = String(decoding: buffer[..<line.lowerBound], as: UTF8.self).split(separator: ";")[0]
-            guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else {
-                throw BlockingHTTPClient.Failure(description: "malformed chunked response")
-            }
-            buffer.removeSubrange(..<line.upperBound)
-            if size == 0 { return body }
-            guard body.count + size <= limit else { throw tooLarge }
-            _ = try fill(until: { $0.count >= size + 2 ? 0..<(size + 2) : nil }, maximum: size + 2)
-            body += buffer[..<size]
-            buffer.removeSubrange(..<(size + 2))
+    /// The next chunk of a chunked body, or nil after the last one.
+    mutating func nextChunk() throws -> [UInt8]? {
+        let line = try fill(until: { $0.firstRange(of: [13, 10]) }, maximum: 1024)
+        let sizeText = String(decoding: buffer[..<line.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+        guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0, size <= limit else {
+            throw BlockingHTTPClient.Failure(description: "malformed chunked response")
         }
+        buffer.removeSubrange(..<line.upperBound)
+        if size == 0 { return nil }
+        _ = try fill(until: { $0.count >= size + 2 ? 0..<(size + 2) : nil }, maximum: size + 2)
+        let chunk = Array(buffer[..<size])
+        buffer.removeSubrange(..<(size + 2))
+        return chunk
     }
 }
 
