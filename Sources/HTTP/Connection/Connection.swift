@@ -100,7 +100,9 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
             setInterest(EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue)
         case .failed(let reason):
             logger.debug("TLS handshake failed", ["client": remoteAddress?.description ?? "-", "tls.reason": reason])
-            close()
+            // Linger instead of closing at once: closing with the client's data unread would send
+            // RST, and the client would never read the alert that says why (unknown CA, expired…).
+            beginLingeringClose(tlsFailed: true)
         }
     }
 
@@ -221,9 +223,9 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
 
     // MARK: Closing
 
-    private func beginLingeringClose() {
+    private func beginLingeringClose(tlsFailed: Bool = false) {
         if case .serving(let handler) = phase { handler.connectionClosed() }
-        transport.shutdown()
+        if !tlsFailed { transport.shutdown() }
         Glibc.shutdown(fd, Int32(SHUT_WR))
         phase = .lingering(until: loop.now + context.limits.lingerTimeout)
         setInterest(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
