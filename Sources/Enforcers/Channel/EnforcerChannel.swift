@@ -48,9 +48,9 @@ public final class EnforcerChannel: Sendable {
         let policyChanges = listener.notifications(channel: PolicyRevision.channel)
         let revoked = listener.notifications(channel: "enforcer_revoked")
         let retired = listener.notifications(channel: "certificate_retired")
-        listener.onReconnect = { streams.broadcast(.policyChanged) }
+        listener.onReconnect = { streams.broadcast(.policyChanged(nil)) }
         var tasks: [Task<Void, Never>] = []
-        tasks.append(Task { for await _ in policyChanges { streams.broadcast(.policyChanged) } })
+        tasks.append(Task { for await revision in policyChanges { streams.broadcast(.policyChanged(Int64(revision))) } })
         tasks.append(
             Task {
                 for await id in revoked {

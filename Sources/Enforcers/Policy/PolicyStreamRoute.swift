@@ -51,22 +51,28 @@ enum PolicyStreamRoute {
         return .streaming(contentType: "application/x-ndjson") { writer in
             let (key, signals) = channel.streams.open(identity.id)
             defer { channel.streams.remove(key) }
-            func compile() async throws -> Line {
-                let entry = try await channel.snapshots.current()
-                let ruleSet = entry.snapshot.ruleSet(forWorkloads: entry.workloadsByEnforcer[identity.id] ?? [])
-                return Line(
-                    type: "ruleset", revision: entry.snapshot.revision,
-                    hash: Digest.sha256Hex(try JSONCoding.encode(ruleSet)), ruleset: ruleSet)
+            /// This node's rule set at `revision` or later: its hash and its line, shared with
+            /// every node running the same workloads.
+            func compile(atLeast revision: Int64? = nil) async throws -> (revision: Int64, hash: String, line: [UInt8]) {
+                let entry = try await channel.snapshots.entry(atLeast: revision)
+                let workloads = entry.workloadsByEnforcer[identity.id] ?? []
+                let compiled = try entry.compiled.get(workloads) {
+                    let ruleSet = entry.snapshot.ruleSet(forWorkloads: workloads)
+                    let hash = Digest.sha256Hex(try JSONCoding.encode(ruleSet))
+                    let line = Line(type: "ruleset", revision: entry.snapshot.revision, hash: hash, ruleset: ruleSet)
+                    return (hash, try Self.line(line))
+                }
+                return (entry.snapshot.revision, compiled.hash, compiled.line)
             }
             var current = try await compile()
             // The first rule set goes out unless the enforcer already has this revision.
-            if after < current.revision { try await writer.write(line(current)) }
+            if after < current.revision { try await writer.write(current.line) }
             for await signal in signals {
                 switch signal {
-                case .policyChanged:
-                    let next = try await compile()
+                case .policyChanged(let revision):
+                    let next = try await compile(atLeast: revision)
                     if next.hash != current.hash {
-                        try await writer.write(line(next))
+                        try await writer.write(next.line)
                     } else if next.revision != current.revision {
                         // Same rules at a newer revision: a short line, so the enforcer can ack it.
                         try await writer.write(
@@ -81,7 +87,7 @@ enum PolicyStreamRoute {
         }
     }
 
-    private static func line(_ value: Line) throws -> [UInt8] {
+    static func line(_ value: Line) throws -> [UInt8] {
         try JSONCoding.encode(value) + [0x0A]
     }
 

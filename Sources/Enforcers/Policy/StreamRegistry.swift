@@ -5,7 +5,8 @@ import Synchronization
 /// changed, heartbeat due, close); each stream's own task does the work for its node.
 final class StreamRegistry: Sendable {
     enum Signal: Sendable {
-        case policyChanged
+        /// The revision NOTIFY carried, or nil after a reconnect (when changes may have been missed).
+        case policyChanged(Int64?)
         case heartbeat
     }
 

@@ -19,7 +19,7 @@ enum ReportIngest {
     static func ingest(_ batch: ReportRoute.Batch, from identity: EnforcerIdentity, channel: EnforcerChannel, now: Date)
         async throws -> Answer
     {
-        let entry = try await channel.snapshots.current()
+        let entry = try await channel.snapshots.entry()
         let plan = IngestPlan(batch.reports, snapshot: entry.snapshot, identity: identity, now: now)
         let learning = Learning.observe(plan, snapshot: entry.snapshot)
         let stored = try await retryingConflicts {
