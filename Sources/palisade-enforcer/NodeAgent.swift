@@ -36,6 +36,9 @@ final class NodeAgent: @unchecked Sendable {
     private let progress: Progress
     private let state: Mutex<State>
     private let stopping = Atomic<Bool>(false)
+    /// One flush at a time: the report thread and the final flush at exit must not send (and
+    /// then remove) the same batch twice.
+    private let flushing = Mutex<Void>(())
     /// Reports a tick produces (simulation); nil for a real node fed by `enqueue`.
     private let tick: (@Sendable (RuleSet?) -> [JSONValue])?
 
@@ -127,6 +130,10 @@ final class NodeAgent: @unchecked Sendable {
     /// Sends what is pending as one batch; on failure keeps it (same sequence) for the retry.
     @discardableResult
     func flush() throws -> Bool {
+        try flushing.withLock { _ in try flushPending() }
+    }
+
+    private func flushPending() throws -> Bool {
         let (batch, sequence) = state.withLock { ($0.pending.prefix(5_000), $0.sequence) }
         guard !batch.isEmpty else { return true }
         progress.sent.add(batch.count, ordering: .relaxed)

@@ -50,7 +50,8 @@ public final class EnforcerChannel: Sendable {
         let retired = listener.notifications(channel: "certificate_retired")
         listener.onReconnect = { streams.broadcast(.policyChanged(nil)) }
         var tasks: [Task<Void, Never>] = []
-        tasks.append(Task { for await revision in policyChanges { streams.broadcast(.policyChanged(Int64(revision))) } })
+        tasks.append(
+            Task { for await revision in policyChanges { streams.broadcast(.policyChanged(Int64(revision))) } })
         tasks.append(
             Task {
                 for await id in revoked {

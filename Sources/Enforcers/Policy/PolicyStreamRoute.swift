@@ -53,7 +53,8 @@ enum PolicyStreamRoute {
             defer { channel.streams.remove(key) }
             /// This node's rule set at `revision` or later: its hash and its line, shared with
             /// every node running the same workloads.
-            func compile(atLeast revision: Int64? = nil) async throws -> (revision: Int64, hash: String, line: [UInt8]) {
+            func compile(atLeast revision: Int64? = nil) async throws -> (revision: Int64, hash: String, line: [UInt8])
+            {
                 let entry = try await channel.snapshots.entry(atLeast: revision)
                 let workloads = entry.workloadsByEnforcer[identity.id] ?? []
                 let compiled = try entry.compiled.get(workloads) {

@@ -57,7 +57,9 @@ final class SnapshotCache: Sendable {
             do {
                 let entry = try await task.value
                 state.withLock { state in
-                    if state.entry.map({ $0.snapshot.revision < entry.snapshot.revision }) ?? true { state.entry = entry }
+                    if state.entry.map({ $0.snapshot.revision < entry.snapshot.revision }) ?? true {
+                        state.entry = entry
+                    }
                     if state.loading == task { state.loading = nil }
                 }
                 if entry.snapshot.revision >= revision { return entry }

@@ -79,7 +79,9 @@ public struct PeerCertificate: Sendable, Hashable {
         defer { BN_free(bignum) }
         guard let hex = BN_bn2hex(bignum) else { return nil }
         defer { palisade_OPENSSL_free(hex) }
-        return String(cString: hex).lowercased()
+        // BN_bn2hex pads to whole bytes ("0AB9…"); the documented form has no leading zeros.
+        let digits = String(cString: hex).lowercased().drop { $0 == "0" }
+        return digits.isEmpty ? "0" : String(digits)
     }
 
     private static func fingerprint(_ certificate: OpaquePointer) -> String? {
