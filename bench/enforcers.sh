@@ -16,7 +16,9 @@ STREAMS=${STREAMS:-10000}
 bash scripts/install-deps.sh bench >/dev/null
 swift build -c release --product palisade >/dev/null
 bin=$(swift build -c release --show-bin-path)
-ulimit -n 65536
+# Each side holds STREAMS sockets: raise the soft limit as far as the hard one allows.
+ulimit -n "$(ulimit -Hn)"
+(( $(ulimit -n) > STREAMS + 1000 )) || { echo "enforcers.sh: ulimit -n $(ulimit -n) is too low for $STREAMS streams" >&2; exit 1; }
 
 export PALISADE_TEST_PG_DIR=/tmp/palisade-bench-pg PALISADE_TEST_PG_PORT=25433
 admin=$(bash scripts/test-postgres.sh start)

@@ -309,3 +309,33 @@ def test_the_policy_stream_sends_only_what_changed_within_a_second(server, tmp_p
         ack = c.post("/v1/enforcer/ack", json={"revision": lines[1][1]["revision"], "status": "applied"})
         assert ack.status_code == 200
         assert c.post("/v1/enforcer/ack", json={"revision": 10**9, "status": "applied"}).status_code == 400
+
+
+def test_bad_inventories_get_clear_errors_and_change_nothing(server, tmp_path):
+    directory = tmp_path / "inv"
+    enroll(server, join_token(server)["token"], directory, hostname="node-inv")
+    other = tmp_path / "other"
+    enroll(server, join_token(server)["token"], other, hostname="node-other")
+    with channel(server, other) as c:
+        owned = inventory("node-other", [{"id": "other-w", "name": "w", "addresses": ["10.88.0.1"]}])
+        assert c.put("/v1/enforcer/inventory", json=owned).status_code == 200
+    workload = {"id": "inv-w", "name": "w", "namespace": "inv", "addresses": ["10.99.0.1"]}
+    cases = [
+        (inventory("node-inv", [{**workload, "addresses": ["10.99.0.0/24"]}]), 400, "workloads[0].addresses[0]"),
+        (inventory("node-inv", [{**workload, "addresses": ["not-an-ip"]}]), 400, "workloads[0].addresses[0]"),
+        (inventory("node-inv", [workload, workload]), 400, "workloads[1].id"),
+        (inventory("node-inv", [{**workload, "id": "bad id*"}]), 400, "workloads[0].id"),
+        (inventory("node-inv", [{**workload, "colour": "red"}]), 400, "colour"),
+        (inventory("node-inv", [workload] * 2001), 400, "more than 2000"),
+        (inventory("node-somebody-else", [workload]), 403, "enrolled as 'node-inv'"),
+        (inventory("node-inv", [{**workload, "id": "other-w"}]), 409, "other-w"),
+        ({"workloads": []}, 400, "'host' is required"),
+    ]
+    before = [count(server, t) for t in ("hosts", "workloads", "groups")]
+    revision = server.database.sql("SELECT revision FROM policy_revision")
+    with channel(server, directory) as c:
+        for body, status, fragment in cases:
+            r = c.put("/v1/enforcer/inventory", json=body)
+            assert r.status_code == status and fragment in r.json()["detail"], (fragment, r.text)
+    assert [count(server, t) for t in ("hosts", "workloads", "groups")] == before
+    assert server.database.sql("SELECT revision FROM policy_revision") == revision

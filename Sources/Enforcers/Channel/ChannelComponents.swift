@@ -34,25 +34,6 @@ enum ChannelComponents {
             .init("status", .enumeration(["applied", "failed"])),
             .optional("error", .string(maxLength: 4096)),
         ]),
-        "Report": .object([
-            .init("kind", .enumeration(EventKind.self)),
-            .optional("occurred_at", .timestamp),
-            .optional("src", identifier), .optional("dst", identifier),
-            .optional("port", .integer(minimum: 0, maximum: 65535)),
-            .optional("protocol", .enumeration(["tcp", "udp", "icmp", "any"])),
-            .optional("application", .string(maxLength: 32)),
-            .optional("bytes", .integer(minimum: 0, maximum: 1 << 50)),
-            .optional("sessions", .integer(minimum: 0, maximum: 1 << 40)),
-            .optional("action", .enumeration(["allow", "deny", "alert", "learn"])),
-            .optional("rule_id", .integer(minimum: 1, maximum: .max)),
-            .optional("workload", identifier), .optional("name", .string(maxLength: 256)),
-            .optional("path", .string(maxLength: 1024)), .optional("user", .string(maxLength: 64)),
-            .optional("severity", .enumeration(Severity.self)),
-        ]),
-        "Reports": .object([
-            .init("sequence", .integer(minimum: 0, maximum: .max)),
-            .init("reports", .array(.ref("Report"), maxItems: ReportIngest.maximumBatch)),
-        ]),
     ]
 
     static let validator = SchemaValidator(components: all)

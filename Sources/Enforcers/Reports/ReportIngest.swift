@@ -80,17 +80,43 @@ enum ReportIngest {
             ($0.source, $0.destination, $0.port, $0.protocol, $0.application)
                 < ($1.source, $1.destination, $1.port, $1.protocol, $1.application)
         }
+        // COPY into a per-connection staging table, then one upsert: far cheaper than
+        // sending the rows as a JSON parameter for PostgreSQL to take apart.
+        _ = try await connection.simpleQuery(
+            unsafeSQL: """
+                CREATE TEMP TABLE IF NOT EXISTS incoming_conversations (
+                    source_id text, destination_id text, port integer, protocol text, application text,
+                    bytes bigint, sessions bigint, last_action text, last_rule_id bigint, seen timestamptz
+                ) ON COMMIT DELETE ROWS
+                """)
+        var text = PostgresCopyText(reservingCapacity: conversations.count * 96)
+        for conversation in conversations {
+            text.append(conversation.source)
+            text.append(conversation.destination)
+            text.append(conversation.port)
+            text.append(conversation.protocol)
+            text.append(conversation.application)
+            text.append(conversation.bytes)
+            text.append(conversation.sessions)
+            text.append(conversation.action)
+            text.append(conversation.rule.map(String.init))
+            text.append(conversation.seen)
+            text.endRow()
+        }
+        _ = try await connection.copyIn(unsafeSQL: "COPY incoming_conversations FROM STDIN") { writer in
+            try await writer.write(text.bytes)
+        }
         _ = try await connection.query(
             """
             INSERT INTO conversations (source_id, destination_id, port, protocol, application, bytes, sessions,
                                        last_action, last_rule_id, first_seen_at, last_seen_at)
-            SELECT c->>'source', c->>'destination', (c->>'port')::int, c->>'protocol', c->>'application',
-                   (c->>'bytes')::bigint, (c->>'sessions')::bigint, c->>'action', (c->>'rule')::bigint,
-                   (c->>'seen')::timestamptz, (c->>'seen')::timestamptz
-            FROM jsonb_array_elements(\(try SQLJSON.text(conversations))::jsonb) AS c
+            SELECT source_id, destination_id, port, protocol, application, bytes, sessions, last_action, last_rule_id,
+                   seen, seen
+            FROM incoming_conversations ORDER BY source_id, destination_id, port, protocol, application
             ON CONFLICT (source_id, destination_id, port, protocol, application) DO UPDATE SET
                 bytes = conversations.bytes + EXCLUDED.bytes, sessions = conversations.sessions + EXCLUDED.sessions,
-                last_action = EXCLUDED.last_action, last_rule_id = coalesce(EXCLUDED.last_rule_id, conversations.last_rule_id),
+                last_action = EXCLUDED.last_action,
+                last_rule_id = coalesce(EXCLUDED.last_rule_id, conversations.last_rule_id),
                 last_seen_at = greatest(conversations.last_seen_at, EXCLUDED.last_seen_at)
             """)
     }

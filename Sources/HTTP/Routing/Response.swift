@@ -59,12 +59,14 @@ public enum JSONCoding {
         }
         do {
             return try decoder.decode(type, from: Data(body))
+        } catch let error as UnknownField {
+            throw .invalidField(error.path, "is not a known field")
         } catch let DecodingError.keyNotFound(key, _) {
             throw .invalidField(key.stringValue, "is required")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
             let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty
         {
-            throw .invalidField(context.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
+            throw .invalidField(JSONPath.of(context.codingPath), "has the wrong type")
         } catch {
             throw .badRequest("The body is not valid JSON.", code: "malformed_json")
         }

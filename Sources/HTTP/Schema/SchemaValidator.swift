@@ -15,7 +15,11 @@ public struct SchemaValidator: Sendable {
             throw .badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
         }
         try JSONDepth.check(body)
-        try validate(try JSONCoding.decode(JSONValue.self, from: body), against: schema)
+        let value: JSONValue
+        do { value = try JSONValue.parse(body) } catch {
+            throw .badRequest("The body is not valid JSON.", code: "malformed_json")
+        }
+        try validate(value, against: schema)
         return try JSONCoding.decode(type, from: body)
     }
 
