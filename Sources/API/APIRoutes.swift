@@ -8,9 +8,10 @@ public enum APIRoutes {
     /// Registers every endpoint and returns them (the OpenAPI document is built from the list).
     @discardableResult
     public static func register(
-        on router: inout Router, pool: PostgresPool, logger: Logger, settings: APISettings = APISettings()
+        on router: inout Router, pool: PostgresPool, logger: Logger, settings: APISettings = APISettings(),
+        feed: EventFeed? = nil
     ) -> Int {
-        let context = APIContext(pool: pool, logger: logger, settings: settings)
+        let context = APIContext(pool: pool, logger: logger, settings: settings, feed: feed)
         var endpoints = all(context)
         let document = OpenAPIDocument.build(endpoints)
         endpoints.append(OpenAPIDocument.endpoint(serving: document))
@@ -23,6 +24,7 @@ public enum APIRoutes {
             AuthRoutes.endpoints, UserRoutes.endpoints, APIKeyRoutes.endpoints, GroupRoutes.endpoints,
             RuleRoutes.endpoints, ProcessProfileRoutes.endpoints, ResponseRuleRoutes.endpoints,
             PolicyRoutes.endpoints, InventoryRoutes.endpoints, EnforcerRoutes.endpoints, EventRoutes.endpoints,
+            EventStreamRoute.endpoints,
             TopologyRoutes.endpoints, DashboardRoutes.endpoints,
         ].flatMap { $0(context) }
     }

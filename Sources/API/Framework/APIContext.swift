@@ -24,9 +24,12 @@ public final class APIContext: Sendable {
     let settings: APISettings
     let throttle: LoginThrottle
     let validator: SchemaValidator
+    /// New events for `/v1/events/stream`; nil where no feed runs (the stream answers 503).
+    let feed: EventFeed?
 
-    init(pool: PostgresPool, logger: Logger, settings: APISettings) {
+    init(pool: PostgresPool, logger: Logger, settings: APISettings, feed: EventFeed?) {
         self.pool = pool
+        self.feed = feed
         self.logger = logger
         self.settings = settings
         self.throttle = LoginThrottle(

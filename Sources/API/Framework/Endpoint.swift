@@ -26,12 +26,15 @@ public struct Endpoint: Sendable {
     let status: Int
     /// The success response's schema; nil for 204.
     let response: Schema?
+    /// The success response's media type, as the OpenAPI document states it.
+    let responseContentType: String
     let handler: Handler
 
     init(
         _ method: String, _ path: String, _ access: Access, _ summary: String, tag: String,
         query: [QueryParameter] = [], body: Schema? = nil, bodyLimit: Int = Router.defaultBodyLimit,
-        status: Int = 200, response: Schema?, handler: @escaping Handler
+        status: Int = 200, response: Schema?, responseContentType: String = "application/json",
+        handler: @escaping Handler
     ) {
         self.method = method
         self.path = path
@@ -43,6 +46,7 @@ public struct Endpoint: Sendable {
         self.bodyLimit = bodyLimit
         self.status = status
         self.response = response
+        self.responseContentType = responseContentType
         self.handler = handler
     }
 

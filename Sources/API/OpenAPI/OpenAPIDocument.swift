@@ -21,7 +21,7 @@ enum OpenAPIDocument {
                     "operationId": .string("get_" + route.path.dropFirst()), "summary": .string(route.summary),
                     "tags": ["Operations"], "security": [],
                     "responses": [
-                        "200": json(.ref("Status"), description: "Status"),
+                        "200": content(.ref("Status"), type: "application/json", description: "Status"),
                         "503": problem("Not ready"), "default": problem("Any other error"),
                     ],
                 ]
@@ -109,7 +109,9 @@ enum OpenAPIDocument {
             "default": problem("Any other error"),
         ]
         responses[String(endpoint.status)] =
-            endpoint.response.map { json($0, description: endpoint.summary) } ?? ["description": "Done"]
+            endpoint.response.map {
+                content($0, type: endpoint.responseContentType, description: endpoint.summary)
+            } ?? ["description": "Done"]
         if case .role = endpoint.access {
             responses["401"] = problem("Missing, expired or revoked credentials")
             responses["403"] = problem("The caller's role does not allow this")
@@ -132,8 +134,8 @@ enum OpenAPIDocument {
         return .object(operation)
     }
 
-    private static func json(_ schema: Schema, description: String) -> JSONValue {
-        ["description": .string(description), "content": ["application/json": ["schema": schema.json]]]
+    private static func content(_ schema: Schema, type: String, description: String) -> JSONValue {
+        ["description": .string(description), "content": .object([type: ["schema": schema.json]])]
     }
 
     private static func problem(_ description: String) -> JSONValue {

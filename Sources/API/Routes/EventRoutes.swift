@@ -109,6 +109,17 @@ enum EventRoutes {
         ]
     }
 
+    /// The columns `Event.init` reads, for every query that returns events.
+    static let eventColumns = """
+        id, occurred_at, kind, severity, enforcer_id::text AS enforcer_id, host_id, workload_id, group_name, peer,
+        action, summary, detail::text AS detail
+        """
+
+    /// Events matching a condition written here (never from input), with its binds.
+    static func selectEvents(where condition: String, binds: [(any PostgresBindable)?]) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: "SELECT \(eventColumns) FROM events WHERE \(condition)", binds: binds)
+    }
+
     static func listEvents(_ request: APIRequest) async throws -> Response {
         let page = try request.page
         let afterTime = try page.afterString(0)
@@ -119,8 +130,7 @@ enum EventRoutes {
         let text = request.query("text")
         let rows = try await request.context.pool.query(
             """
-            SELECT id, occurred_at, occurred_at::text AS sort_time, kind, severity, enforcer_id::text AS enforcer_id,
-                   host_id, workload_id, group_name, peer, action, summary, detail::text AS detail
+            SELECT \(unsafeRaw: eventColumns), occurred_at::text AS sort_time
             FROM events
             WHERE (\(afterTime)::text IS NULL OR (occurred_at, id) < (\(afterTime)::timestamptz, \(afterID)::bigint))
               AND (\(request.query("kind"))::text IS NULL OR kind = \(request.query("kind")))

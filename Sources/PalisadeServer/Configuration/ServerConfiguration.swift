@@ -21,6 +21,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Days of events kept; older day partitions are dropped hourly.
     public var eventRetentionDays = 30
     public var eventLoops = EventLoopGroup.coreCount
+    /// The console's own files (`Web/`); nil finds them beside the executable or installed.
+    public var webDirectory: String?
+    /// Where Debian's libjs-chart.js and libjs-d3 put Chart.js and d3, served to the console.
+    public var webVendorDirectory = "/usr/share/javascript"
 
     public init() {}
 
@@ -119,7 +123,25 @@ public struct ServerConfiguration: Sendable, Equatable {
             }
             config.eventLoops = count
         },
+        Setting(flag: "--web-dir", key: "web_dir", help: "Console files (default: Web/ beside the install)") {
+            config, value throws(UsageError) in
+            config.webDirectory = try path(value, "--web-dir")
+        },
+        Setting(
+            flag: "--web-vendor-dir", key: "web_vendor_dir",
+            help: "Chart.js and d3 from libjs-chart.js, libjs-d3 (default /usr/share/javascript)"
+        ) {
+            config, value throws(UsageError) in
+            config.webVendorDirectory = try path(value, "--web-vendor-dir")
+        },
     ]
+
+    private static func path(_ value: String, _ flag: String) throws(UsageError) -> String {
+        guard !value.isEmpty, value.utf8.count < 4096, !value.contains("\0") else {
+            throw UsageError("\(flag) must be a directory path")
+        }
+        return value
+    }
 
     private static func address(_ value: String, _ flag: String) throws(UsageError) -> SocketAddress {
         guard let address = SocketAddress(parsing: value) else {

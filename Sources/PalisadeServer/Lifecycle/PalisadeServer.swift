@@ -21,12 +21,14 @@ public final class PalisadeServer: Sendable {
     private let retention: EventRetention
     /// What the first start created, if this was it (the executable prints a generated password).
     public let bootstrap: AdminBootstrap.Created?
-    /// Every `(method, pattern)` this server routes, so tests can hold the OpenAPI document to it.
+    /// Every `(method, pattern)` of the API this server routes, so tests can hold the OpenAPI
+    /// document to it (the console's static files are not API operations).
     public let routes: [Route]
     private let group: EventLoopGroup
     private let http: HTTPServer
     private let enforcerHTTP: HTTPServer?
     private let channel: EnforcerChannel?
+    private let feed: EventFeed
     private let logger: Logger
     private let lockFD: Int32
 
@@ -48,9 +50,10 @@ public final class PalisadeServer: Sendable {
 
     private init(
         configuration: ServerConfiguration, addresses: Addresses, tls: TLSMaterial.Paths, database: Database,
-        group: EventLoopGroup, http: HTTPServer, enforcerHTTP: HTTPServer?, channel: EnforcerChannel?, logger: Logger,
-        lockFD: Int32, bootstrap: AdminBootstrap.Created?, routes: [Route]
+        group: EventLoopGroup, http: HTTPServer, enforcerHTTP: HTTPServer?, channel: EnforcerChannel?, feed: EventFeed,
+        logger: Logger, lockFD: Int32, bootstrap: AdminBootstrap.Created?, routes: [Route]
     ) {
+        self.feed = feed
         self.routes = routes
         self.enforcerHTTP = enforcerHTTP
         self.channel = channel
@@ -85,10 +88,16 @@ public final class PalisadeServer: Sendable {
                 pool: database.pool, dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment,
                 logger: logger)
 
+            let feed = try await EventFeed.start(
+                pool: database.pool, connectionInfo: database.connectionInfo, loop: group.loops[0], logger: logger)
+            undo.append { feed.stop() }
+
             var router = Router()
             HealthRoutes.register(on: &router)
             ReadinessRoutes.register(on: &router, database: database)
-            APIRoutes.register(on: &router, pool: database.pool, logger: logger)
+            APIRoutes.register(on: &router, pool: database.pool, logger: logger, feed: feed)
+            let apiRoutes = router.patterns.map { Route(method: $0.method, pattern: $0.pattern) }
+            ConsoleRoutes.register(on: &router, assets: Console.load(configuration, logger: logger))
 
             var listeners = [ListenerConfiguration(name: "api", address: configuration.listen, tls: context)]
             if let plain = configuration.httpListen {
@@ -126,8 +135,8 @@ public final class PalisadeServer: Sendable {
             let addresses = Addresses(api: bound[0], plain: bound.count > 1 ? bound[1] : nil, enforcer: enforcerAddress)
             return PalisadeServer(
                 configuration: configuration, addresses: addresses, tls: tls, database: database, group: group,
-                http: http, enforcerHTTP: enforcerHTTP, channel: channel, logger: logger, lockFD: lockFD,
-                bootstrap: bootstrap, routes: router.patterns.map { Route(method: $0.method, pattern: $0.pattern) })
+                http: http, enforcerHTTP: enforcerHTTP, channel: channel, feed: feed, logger: logger, lockFD: lockFD,
+                bootstrap: bootstrap, routes: apiRoutes)
         } catch {
             for step in undo.reversed() { await step() }
             throw error
@@ -136,8 +145,9 @@ public final class PalisadeServer: Sendable {
 
     /// Graceful stop: no new connections, in-flight requests finish within the grace period.
     public func stop() async {
-        // Policy streams never end by themselves: close them first so the drain can finish.
+        // Policy and event streams never end by themselves: close them first so the drain can finish.
         channel?.stop()
+        feed.stop()
         async let enforcerStopped: Void? = enforcerHTTP?.shutdown(
             gracePeriod: .seconds(configuration.shutdownGraceSeconds))
         await http.shutdown(gracePeriod: .seconds(configuration.shutdownGraceSeconds))

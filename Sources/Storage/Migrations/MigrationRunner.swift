@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import HTTP
 
 /// Applies the ordered SQL files of `Migrations/` (`0001_initial.sql`, …), each in its own
 /// transaction, recording name and SHA-256 in `schema_migrations`.
@@ -43,16 +44,9 @@ public struct MigrationRunner: Sendable {
     /// Finds `Migrations/`: `PALISADE_MIGRATIONS_DIR`, else next to or above the executable
     /// (a source checkout's `.build/<config>/palisade`), else `/usr/share/palisade/migrations`.
     public static func locateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let explicit = environment["PALISADE_MIGRATIONS_DIR"] { return explicit }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = directory.appendingPathComponent("Migrations").path
-            if FileManager.default.fileExists(atPath: candidate + "/0001_initial.sql") { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        let installed = "/usr/share/palisade/migrations"
-        return FileManager.default.fileExists(atPath: installed) ? installed : nil
+        BundledDirectory.locate(
+            "Migrations", containing: "0001_initial.sql", environmentVariable: "PALISADE_MIGRATIONS_DIR",
+            installed: "/usr/share/palisade/migrations", environment: environment)
     }
 
     /// Applies what is pending; returns the names applied by this call.
