@@ -53,5 +53,6 @@ let package = Package(
         .testTarget(
             name: "PalisadeServerTests", dependencies: ["PalisadeServer", "HTTP", "PKI", "Logging", "TestSupport"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "APITests", dependencies: ["API"]),
     ]
 )

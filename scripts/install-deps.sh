@@ -8,10 +8,10 @@ set -euo pipefail
 profile=${1:-run}
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libpq-dev libssl-dev libnghttp2-dev openssl ca-certificates postgresql)
+packages=(pkg-config libpq-dev libssl-dev libnghttp2-dev openssl ca-certificates postgresql libjs-chart.js libjs-d3)
 case $profile in
 run) ;;
-test) packages+=(curl nghttp2-client python3 python3-venv procps iproute2) ;;
+test) packages+=(curl nghttp2-client python3 python3-venv procps iproute2 chromium chromium-driver) ;;
 bench) packages+=(curl nghttp2-client nghttp2-server nginx-light python3 python3-venv procps) ;;
 *) echo "install-deps: unknown profile '$profile' (run|test|bench)" >&2; exit 64 ;;
 esac

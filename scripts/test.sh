@@ -7,7 +7,9 @@
 #      including abuse, shutdown-under-load and fd-leak tests (loopback only, bounded in time),
 #   4. pytest Tests/api: the REST API of a running server on real PostgreSQL: authorization
 #      matrix, SOAR scenario, bad input, audit, schemathesis fuzzing from /v1/openapi.json,
-#   5. the README's run command itself, end to end (scripts/smoke-run.sh).
+#   5. pytest Tests/console: the web console in Debian's headless Chromium (selenium and
+#      chromedriver) against a running server fed by palisade-enforcer --simulate,
+#   6. the README's run command itself, end to end (scripts/smoke-run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -35,3 +37,6 @@ PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/protoc
 
 echo "== API tests"
 PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/api
+
+echo "== console tests (headless Chromium)"
+PALISADE_BIN_DIR=$(swift build --show-bin-path) .venv/bin/pytest -q Tests/console

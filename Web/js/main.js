@@ -16,6 +16,9 @@ import * as settings from "./pages/settings.js";
 const pages = { dashboard, network, groups, rules, profiles, events, enforcers, settings };
 const main = document.getElementById("main");
 let cleanup = null;
+// Each render draws into its own view; one that finishes after a newer render began (a fast
+// second click) finds its view detached and its timers are stopped at once.
+let generation = 0;
 
 function pageName() {
   const name = location.hash.replace(/^#\/?/, "").split("?")[0];
@@ -23,14 +26,18 @@ function pageName() {
 }
 
 async function render() {
+  const mine = ++generation;
   if (cleanup) { cleanup(); cleanup = null; }
   clearNotice();
   const signedIn = !!session.current;
   document.getElementById("topbar").hidden = !signedIn;
-  document.body.classList.toggle("reader", !session.canEdit);
   if (!signedIn) {
     document.title = "Sign in · Palisade";
-    cleanup = login.render(main, () => { location.hash = "#/dashboard"; render(); });
+    cleanup = login.render(main, () => {
+      // A new hash renders through hashchange; the same hash needs a render of its own.
+      if (location.hash === "#/dashboard") render();
+      else location.hash = "#/dashboard";
+    });
     return;
   }
   const name = pageName();
@@ -41,12 +48,16 @@ async function render() {
     else link.removeAttribute("aria-current");
   }
   document.title = `${page.title} · Palisade`;
-  clear(main, h("h1", {}, page.title));
+  const view = h("div", { class: "view" }, h("h1", {}, page.title));
+  clear(main, view);
+  let stop = null;
   try {
-    cleanup = (await page.render(main)) || null;
+    stop = (await page.render(view)) || null;
   } catch (error) {
-    main.append(h("p", { class: "error", role: "alert" }, error.message));
+    view.append(h("p", { class: "error", role: "alert" }, error.message));
   }
+  if (mine === generation) cleanup = stop;
+  else if (stop) stop();
 }
 
 function endSession(message) {
@@ -60,7 +71,8 @@ window.addEventListener("hashchange", render);
 document.getElementById("logout").addEventListener("click", async () => {
   try { await api("POST", "/v1/auth/logout"); } catch { /* the session may already be gone */ }
   session.clear();
-  location.hash = "";
+  // replaceState, not location.hash: a hashchange would render again and clear the notice.
+  history.replaceState(null, "", location.pathname);
   render().then(() => notify("You are signed out."));
 });
 // Warn before the token's absolute expiry rather than failing a click later.

@@ -50,14 +50,19 @@ public struct ConsoleAssets: Sendable {
         while let url = walker?.nextObject() as? URL {
             let name = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, name != "index.html",
-                contentTypes[url.pathExtension] != nil, !name.split(separator: "/").contains(where: { $0.hasPrefix(".") })
+                contentTypes[url.pathExtension] != nil,
+                !name.split(separator: "/").contains(where: { $0.hasPrefix(".") })
             else { continue }
             try add(name, Array(try Data(contentsOf: url)))
         }
         var missing: [String] = []
         for (name, path) in vendorFiles {
             let full = URL(fileURLWithPath: vendorDirectory).appendingPathComponent(path).path
-            if let data = FileManager.default.contents(atPath: full) { try add(name, Array(data)) } else { missing.append(full) }
+            if let data = FileManager.default.contents(atPath: full) {
+                try add(name, Array(data))
+            } else {
+                missing.append(full)
+            }
         }
         var digestInput: [UInt8] = []
         for name in files.keys.sorted() {

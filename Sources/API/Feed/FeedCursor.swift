@@ -45,7 +45,8 @@ public struct FeedCursor: Sendable {
     }
 
     /// The earliest time any part of `range` was already known missing.
-    private func firstSeen(_ range: ClosedRange<Int64>, default now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+    private func firstSeen(_ range: ClosedRange<Int64>, default now: ContinuousClock.Instant) -> ContinuousClock.Instant
+    {
         gaps.filter { $0.range.overlaps(range) }.map(\.since).min() ?? now
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import HTTP
+import Logging
 
 /// Applies the ordered SQL files of `Migrations/` (`0001_initial.sql`, …), each in its own
 /// transaction, recording name and SHA-256 in `schema_migrations`.

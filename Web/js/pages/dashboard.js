@@ -36,15 +36,16 @@ export async function render(main) {
 
   if (!window.Chart) return null;
   const labels = data.buckets.map((b) => new Date(b.start).toISOString().slice(11, 16));
-  charts.push(new Chart(document.getElementById("severity-chart"), {
+  const canvas = (id) => main.querySelector(`#${id}`);
+  charts.push(new Chart(canvas("severity-chart"), {
     type: "bar",
     data: { labels, datasets: SEVERITIES.map((s) => ({ label: s, backgroundColor: COLOURS[s],
       data: data.buckets.map((b) => b.by_severity[s] || 0) })) },
     options: { animation: false, responsive: true, maintainAspectRatio: false,
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
   }));
-  charts.push(doughnut("enforcer-chart", data.enforcers));
-  charts.push(doughnut("mode-chart", data.policy_modes));
+  charts.push(doughnut(canvas("enforcer-chart"), data.enforcers));
+  charts.push(doughnut(canvas("mode-chart"), data.policy_modes));
   return () => charts.forEach((c) => c.destroy());
 }
 
@@ -53,9 +54,9 @@ function card(heading, id, label) {
     h("div", { class: "chart" }, h("canvas", { id, role: "img", "aria-label": label })));
 }
 
-function doughnut(id, counts) {
+function doughnut(canvas, counts) {
   const labels = Object.keys(counts);
-  return new Chart(document.getElementById(id), {
+  return new Chart(canvas, {
     type: "doughnut",
     data: { labels, datasets: [{ data: labels.map((k) => counts[k]), backgroundColor: labels.map((k) => COLOURS[k] || "#adb5bd") }] },
     options: { animation: false, responsive: true, maintainAspectRatio: false },

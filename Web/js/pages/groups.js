@@ -71,8 +71,8 @@ export async function render(main) {
 
 function createForm(reload) {
   const name = h("input", { name: "name", required: true, maxlength: 128 });
-  const key = select("key", [["namespace", "namespace"], ["label", "label"], ["image", "image"], ["name", "workload name"], ["address", "address"]], "namespace");
-  const op = select("op", [["eq", "equals"], ["prefix", "starts with"], ["contains", "contains"]], "eq");
+  const key = select("key", [["namespace", "namespace"], ["label", "label"], ["image", "image"], ["name", "workload name"], ["address", "address"], ["service", "service"]], "namespace");
+  const op = select("op", [["eq", "equals"], ["ne", "does not equal"], ["prefix", "starts with"], ["contains", "contains"]], "eq");
   const value = h("input", { name: "value", required: true, maxlength: 253 });
   const mode = select("policy_mode", MODES, "discover");
   return h("details", { class: "create" }, h("summary", {}, "Create a group"),

@@ -14,7 +14,16 @@ export async function render(main) {
   const filters = h("form", { class: "filters", "aria-label": "Rule filters" },
     field("Group", group), field("Action", action), field("Origin", origin), h("button", { type: "submit" }, "Filter"));
   const list = h("div", { id: "rules" });
-  const groups = session.canEdit ? (await listAll("/v1/groups")).map((g) => g.name) : [];
+  // Every rule's groups with their policy mode: a rule only blocks traffic into protect mode.
+  const modes = new Map();
+  const groups = [];
+  async function loadGroups() {
+    modes.clear();
+    groups.length = 0;
+    for (const g of await listAll("/v1/groups")) { modes.set(g.name, g.policy_mode); groups.push(g.name); }
+  }
+  await loadGroups();
+  const withMode = (name) => h("span", { class: "group-ref" }, name, " ", modes.has(name) ? badge(modes.get(name)) : null);
   main.append(session.canEdit ? editor(null, groups, reload) : null, filters, list);
 
   async function reload() {
@@ -22,7 +31,7 @@ export async function render(main) {
     if (group.value.trim()) query.set("group", group.value.trim());
     if (action.value) query.set("action", action.value);
     if (origin.value) query.set("learned", origin.value);
-    const rules = await listAll(`/v1/rules?${query}`);
+    const [rules] = await Promise.all([listAll(`/v1/rules?${query}`), loadGroups()]);
     if (!rules.length) {
       clear(list, empty(query.toString() ? "No rule matches these filters." :
         "No rules yet. In discover mode, rules are learned from traffic; you can also create one above."));
@@ -31,7 +40,7 @@ export async function render(main) {
     const head = ["#", "ID", "From", "To", "Ports", "Applications", "Action", "Origin", "Enabled", "Hits", "Last hit"];
     if (session.canEdit) head.push("Actions");
     const rows = rules.map((r, i) => {
-      const cells = [String(i + 1), String(r.id), r.from, r.to, r.ports.join(", "), r.applications.join(", ") || "any",
+      const cells = [String(i + 1), String(r.id), withMode(r.from), withMode(r.to), r.ports.join(", "), r.applications.join(", ") || "any",
         badge(r.action), r.learned ? "learned" : "user", r.enabled ? "yes" : "no", String(r.hits), formatTime(r.last_hit_at)];
       if (session.canEdit) cells.push(actions(r, rules[i - 1], rules[i + 1]));
       return h("tr", { dataset: { rule: r.id } }, cells.map((c) => h("td", {}, c)));

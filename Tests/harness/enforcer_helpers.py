@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import BIN
+from palisade_harness import BIN
 
 
 def join_token(server, ttl=600, uses=1):
