@@ -82,7 +82,9 @@ def test_two_migrate_processes_at_once_both_succeed_and_apply_once(tmp_path, dat
     assert said[0].startswith("palisade: applied 0001_initial.sql") and said[1].startswith("palisade: schema is up to date")
     count = subprocess.run(["psql", database_url, "-tAc", "SELECT count(*) FROM schema_migrations"],
                            capture_output=True, text=True, check=True).stdout.strip()
-    assert count == "1"
+    shipped = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "Migrations").glob("*.sql"))
+    assert count == str(len(shipped)), (count, shipped)  # each file applied exactly once
+    assert said[0].strip() == "palisade: applied " + ", ".join(shipped), said[0]
     again = subprocess.run([PALISADE, "migrate", "--data-dir", str(tmp_path / "d0"), "--database-url", database_url],
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "up to date" in again.stdout
