@@ -230,6 +230,16 @@ def test_bad_reports_get_clear_errors_and_store_nothing(server, tmp_path):
         ({"sequence": 1, "reports": [{**good, "occurred_at": "2001-01-01T00:00:00Z"}]}, 400, "occurred_at"),
         ({"sequence": -1, "reports": [good]}, 400, "sequence"),
         ({"sequence": 1, "reports": [good], "extra": True}, 400, "extra"),
+        ({"sequence": 1, "reports": [{**good, "colour": "red"}]}, 400, "reports[0].colour"),
+        ({"sequence": 1, "reports": [good, {**good, "severity": 3}]}, 400, "reports[1].severity"),
+        ({"sequence": 1, "reports": [{"kind": "connection", "src": "a", "dst": "b", "port": "80", "protocol": "tcp"}]},
+         400, "reports[0].port"),
+        ({"sequence": 1, "reports": [{**good, "occurred_at": "yesterday"}]}, 400, "reports[0].occurred_at"),
+        ({"sequence": 1, "reports": ["threat"]}, 400, "reports[0]"),
+        ({"sequence": 1, "reports": {"0": good}}, 400, "reports"),
+        ({"sequence": "1", "reports": [good]}, 400, "sequence"),
+        ({"reports": [good]}, 400, "sequence"),
+        ([good], 400, "object"),
     ]
     before = [count(server, t) for t in ("events", "report_batches", "conversations")]
     with channel(server, directory) as c:

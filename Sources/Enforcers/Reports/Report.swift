@@ -9,7 +9,7 @@ import HTTP
 /// - `file`: workload, path (+ name, action);
 /// - `threat`: name, severity (+ src, dst, workload).
 /// `src`/`dst` are workload ids, or addresses outside any workload.
-struct Report: Decodable, Sendable {
+struct Report: Sendable {
     let kind: EventKind
     let occurredAt: Date?
     let src: String?
@@ -27,32 +27,42 @@ struct Report: Decodable, Sendable {
     let user: String?
     let severity: Severity?
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, src, dst, port, `protocol`, application, bytes, sessions, action, workload, name, path, user
-        case severity
-        case occurredAt = "occurred_at"
-        case ruleID = "rule_id"
-    }
+    /// Every field a report may carry, by its wire name.
+    static let fieldNames: Set<String> = [
+        "kind", "occurred_at", "src", "dst", "port", "protocol", "application", "bytes", "sessions", "action",
+        "rule_id", "workload", "name", "path", "user", "severity",
+    ]
 
-    init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(EventKind.self, forKey: .kind)
-        occurredAt = try container.decodeIfPresent(Date.self, forKey: .occurredAt)
-        src = try container.decodeIfPresent(String.self, forKey: .src)
-        dst = try container.decodeIfPresent(String.self, forKey: .dst)
-        port = try container.decodeIfPresent(Int.self, forKey: .port)
-        `protocol` = try container.decodeIfPresent(String.self, forKey: .protocol)
-        application = try container.decodeIfPresent(String.self, forKey: .application)
-        bytes = try container.decodeIfPresent(Int64.self, forKey: .bytes)
-        sessions = try container.decodeIfPresent(Int64.self, forKey: .sessions)
-        action = try container.decodeIfPresent(String.self, forKey: .action)
-        ruleID = try container.decodeIfPresent(Int64.self, forKey: .ruleID)
-        workload = try container.decodeIfPresent(String.self, forKey: .workload)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        path = try container.decodeIfPresent(String.self, forKey: .path)
-        user = try container.decodeIfPresent(String.self, forKey: .user)
-        severity = try container.decodeIfPresent(Severity.self, forKey: .severity)
+    /// Reads report `index` of a batch from its parsed JSON: unknown fields are refused and every
+    /// field's type checked, each error naming its place (`reports[3].port`). Values are checked
+    /// against the kind's rules afterwards, by `validate`.
+    init(_ value: JSONValue, at index: Int) throws(HTTPError) {
+        guard case .object(let object) = value else {
+            throw .invalidField("reports[\(index)]", "must be an object")
+        }
+        if let unknown = object.keys.filter({ !Self.fieldNames.contains($0) }).min() {
+            throw .invalidField("reports[\(index)].\(unknown)", "is not a known field")
+        }
+        let fields = JSONFields(object, path: { "reports[\(index)].\($0)" })
+        guard let kind = try fields.enumeration("kind", EventKind.self) else {
+            throw .invalidField("reports[\(index)].kind", "is required")
+        }
+        self.kind = kind
+        occurredAt = try fields.timestamp("occurred_at")
+        src = try fields.string("src")
+        dst = try fields.string("dst")
+        port = try fields.integer("port").map { Int(clamping: $0) }
+        `protocol` = try fields.string("protocol")
+        application = try fields.string("application")
+        bytes = try fields.integer("bytes")
+        sessions = try fields.integer("sessions")
+        action = try fields.string("action")
+        ruleID = try fields.integer("rule_id")
+        workload = try fields.string("workload")
+        name = try fields.string("name")
+        path = try fields.string("path")
+        user = try fields.string("user")
+        severity = try fields.enumeration("severity", Severity.self)
     }
 
     static let protocols: Set<String> = ["tcp", "udp", "icmp", "any"]

@@ -92,20 +92,35 @@ extension JSONValue {
         convert(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]))
     }
 
+    /// A request body, checked in order: present, UTF-8, nested at most `JSONDepth.maximum`
+    /// levels, JSON. Each failure is a 400 `malformed_json` saying which.
+    public static func parseBody(_ body: [UInt8]) throws(HTTPError) -> JSONValue {
+        guard !body.isEmpty else { throw .badRequest("A JSON body is required.", code: "malformed_json") }
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw .badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
+        }
+        try JSONDepth.check(body)
+        do { return try parse(body) } catch {
+            throw .badRequest("The body is not valid JSON.", code: "malformed_json")
+        }
+    }
+
     private static func convert(_ value: Any) -> JSONValue {
+        // Containers before NSNumber: testing a Swift dictionary or array against a class
+        // bridges it to NSDictionary/NSArray first, which cost more than the parse itself.
         switch value {
         case let text as String:
             return .string(text)
+        case let object as [String: Any]:
+            return .object(object.mapValues(convert))
+        case let array as [Any]:
+            return .array(array.map(convert))
         case let number as NSNumber:
             let kind = String(cString: number.objCType)
             if kind == "c" { return .bool(number.boolValue) }
             if kind == "d" || kind == "f" { return .number(number.doubleValue) }
             if kind == "Q", number.uint64Value > UInt64(Int64.max) { return .number(number.doubleValue) }
             return .integer(number.int64Value)
-        case let array as [Any]:
-            return .array(array.map(convert))
-        case let object as [String: Any]:
-            return .object(object.mapValues(convert))
         default:
             return .null
         }
