@@ -3,25 +3,9 @@ fresh database of the suite's PostgreSQL (see Tests/harness/palisade_harness.py)
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from palisade_harness import ADMIN_PASSWORD, BIN, Database, Server, psql  # noqa: E402,F401
-
-
-@pytest.fixture(scope="module")
-def database():
-    db = Database()
-    yield db
-    db.drop()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, database):
-    s = Server(tmp_path_factory.mktemp("data"), database)
-    yield s
-    s.stop()
+from palisade_harness import ADMIN_PASSWORD, BIN, Database, Server, database, psql, server  # noqa: E402,F401
 
 
 def new_server(tmp_path_factory):

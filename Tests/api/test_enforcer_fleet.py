@@ -11,16 +11,7 @@ import pytest
 
 from conftest import BIN, Server
 from enforcer_helpers import channel, enroll, join_token
-
-
-def wait_for(what, check, timeout=60, interval=0.5):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
+from palisade_harness import wait_for
 
 
 def test_a_simulated_fleet_learns_then_enforces(server, tmp_path):

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from palisade_harness import ADMIN_PASSWORD, BIN, ROOT, Database, Server  # noqa: E402
+from palisade_harness import ADMIN_PASSWORD, BIN, ROOT, database, server, wait_for  # noqa: E402,F401
 from enforcer_helpers import join_token  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -25,30 +24,6 @@ OUTPUT = Path(os.environ.get("PALISADE_TEST_OUTPUT", ROOT / ".build" / "test-out
 CHROMIUM = os.environ.get("PALISADE_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("PALISADE_CHROMEDRIVER", "/usr/bin/chromedriver")
 FLEET_NODES = 4
-
-
-def wait_for(what, check, timeout=60, interval=0.5):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def database():
-    db = Database()
-    yield db
-    db.drop()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, database):
-    s = Server(tmp_path_factory.mktemp("data"), database)
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ import signal
 import ssl
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("PALISADE_BIN_DIR", ROOT / ".build" / "debug"))
@@ -93,3 +95,30 @@ class Server:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         assert self.process.wait(timeout=30) == 0, Path(self.log.name).read_text()[-4000:]
+
+
+def wait_for(what, check, timeout=60, interval=0.5):
+    """Calls `check` until it returns something truthy (returned) or `timeout` seconds pass."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# Fixtures every suite uses; a conftest that imports them makes them available to its tests.
+@pytest.fixture(scope="module")
+def database():
+    db = Database()
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, database):
+    s = Server(tmp_path_factory.mktemp("data"), database)
+    yield s
+    s.stop()
+

@@ -37,7 +37,8 @@ public struct JSONFields {
     where T.RawValue == String, T: CaseIterable {
         guard let text = try string(key) else { return nil }
         guard let value = T(rawValue: text) else {
-            throw .invalidField(path(key), "must be one of: \(T.allCases.map(\.rawValue).sorted().joined(separator: ", "))")
+            throw .invalidField(
+                path(key), "must be one of: \(T.allCases.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         return value
     }
