@@ -44,6 +44,17 @@ READY = {"dashboard": "#risk", "network": "#topology svg", "groups": "table.data
          "settings": "#password-title"}
 
 
+def click(console, selector, timeout=20):
+    """Clicks the element once it exists; a list redrawn in between is looked up again."""
+    def clicked(driver):
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        if not found:
+            return False
+        found[0].click()
+        return True
+    wait(console, clicked, timeout)
+
+
 def row_with(console, container, text):
     for row in console.driver.find_elements(By.CSS_SELECTOR, f"{container} tbody tr"):
         if text in row.text:
@@ -266,3 +277,66 @@ def test_every_html_response_has_the_security_headers(server):
         # No inline script or style in the page itself.
         assert "<script>" not in page.text and "style=" not in page.text and "<style" not in page.text
         assert c.get("/assets/0000000000000000/js/main.js").status_code == 404
+
+
+def test_an_operator_edits_rules_enforcers_and_keys_through_the_console(console, fleet):
+    sign_in(console)
+    go(console, "rules", "#rules table")
+    with console.server.admin() as c:
+        before = c.get("/v1/rules", params={"limit": 500}).json()["items"]
+    learned = next(r for r in before if r["learned"])
+    # Create a rule with the form; it lands last in evaluation order.
+    console.driver.find_element(By.XPATH, "//summary[text()='Create a rule']").click()
+    form = console.driver.find_element(By.CSS_SELECTOR, "details.create form")
+    Select(form.find_element(By.NAME, "from")).select_by_value("nv.frontend.sim")
+    Select(form.find_element(By.NAME, "to")).select_by_value("nv.db.sim")
+    ports = form.find_element(By.NAME, "ports")
+    ports.clear()
+    ports.send_keys("tcp/9000")
+    Select(form.find_element(By.NAME, "action")).select_by_value("deny")
+    form.find_element(By.XPATH, ".//button[text()='Create rule']").click()
+    notice = wait(console, EC.visibility_of_element_located((By.ID, "notice")))
+    wait(console, EC.text_to_be_present_in_element((By.ID, "notice"), "created"))
+    with console.server.admin() as c:
+        rules = c.get("/v1/rules", params={"limit": 500}).json()["items"]
+    created = rules[-1]
+    assert created["ports"] == ["tcp/9000"] and created["action"] == "deny" and not created["learned"], notice.text
+    # Move it up one place, then promote a learned rule, then delete the new one.
+    click(console, f"button[aria-label='Move up rule {created['id']}']")
+    with console.server.admin() as c:
+        wait(console, lambda d: [r["id"] for r in c.get("/v1/rules", params={"limit": 500}).json()["items"]][-2]
+             == created["id"])
+    click(console, f"button[aria-label='Promote rule {learned['id']}']")
+    wait(console, EC.text_to_be_present_in_element((By.ID, "notice"), "is now a user rule"))
+    with console.server.admin() as c:
+        assert c.get(f"/v1/rules/{learned['id']}").json()["learned"] is False
+    click(console, f"button[aria-label='Delete rule {created['id']}']")
+    wait(console, EC.visibility_of_element_located((By.ID, "dialog")))
+    console.driver.find_element(By.ID, "dialog-ok").click()
+    wait(console, EC.text_to_be_present_in_element((By.ID, "notice"), f"Rule {created['id']} deleted"))
+    with console.server.admin() as c:
+        assert c.get(f"/v1/rules/{created['id']}").status_code == 404
+
+    # A join token is shown once, with the command to run on a node.
+    go(console, "enforcers", "#enforcers table")
+    wait(console, EC.presence_of_element_located((By.XPATH, "//button[text()='Create join token']"))).click()
+    command = wait(console, EC.visibility_of_element_located((By.ID, "enroll-command"))).text
+    assert command.startswith("palisade-enforcer enroll --server ") and " --token plj_" in command
+    token = command.split(" --token ")[1].split()[0]
+    rows = wait(console, lambda d: d.find_elements(By.CSS_SELECTOR, "#join-tokens tbody tr"))
+    assert rows and token not in console.driver.find_element(By.ID, "join-tokens").text.replace(command, "")
+
+    # An API key's secret is shown once and works.
+    go(console, "settings", "#keys-title")
+    console.driver.find_element(By.XPATH, "//summary[text()='Create an API key']").click()
+    key_form = console.driver.find_element(By.CSS_SELECTOR, "form[aria-label='Create an API key']")
+    key_form.find_element(By.NAME, "name").send_keys("soar")
+    key_form.find_element(By.XPATH, ".//button[text()='Create key']").click()
+    secret = wait(console, EC.visibility_of_element_located((By.CSS_SELECTOR, "#key-secret pre"))).text
+    with console.server.client(secret) as c:
+        me = c.get("/v1/auth/me").json()
+        assert me["kind"] == "api_key" and me["role"] == "reader"
+    go(console, "dashboard", "#risk")
+    go(console, "settings", "#keys-title")
+    assert not console.driver.find_elements(By.ID, "key-secret")
+    assert secret not in console.driver.page_source

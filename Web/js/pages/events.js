@@ -82,6 +82,8 @@ export async function render(main) {
   }
 
   async function restart() {
+    // The old stream stops first: its events must not land in the new filter's table.
+    if (stop) { stop(); stop = null; }
     clear(rows);
     seen.clear();
     cursor = null;
