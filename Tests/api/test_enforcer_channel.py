@@ -246,9 +246,19 @@ def test_bad_reports_get_clear_errors_and_store_nothing(server, tmp_path):
         for body, status, fragment in cases:
             r = c.post("/v1/enforcer/reports", json=body)
             assert r.status_code == status and fragment in r.json()["detail"], (body, r.text)
-        garbage = c.post("/v1/enforcer/reports", content=b'{"sequence": 1, "reports": [{"kind": "thr',
-                         headers={"content-type": "application/json"})
-        assert garbage.status_code == 400 and garbage.json()["code"] == "malformed_json"
+        # Bodies json= cannot produce: cut off, repeated fields, trailing text, bad UTF-8, nesting where
+        # a string belongs (refused before it is descended into), a leading zero.
+        for content, fragment in [
+            (b'{"sequence": 1, "reports": [{"kind": "thr', "not terminated"),
+            (b'{"sequence": 1, "sequence": 2, "reports": []}', "sequence"),
+            (b'{"sequence": 1, "reports": [{"kind": "threat", "kind": "file"}]}', "reports[0].kind"),
+            (b'{"sequence": 1, "reports": []} {"sequence": 2}', "after the value"),
+            (b'{"sequence": 1, "reports": [{"kind": "threat", "name": "\xff", "severity": "low"}]}', "UTF-8"),
+            (b'{"sequence": 1, "reports": [{"kind": "threat", "name": ' + b"[" * 40, "reports[0].name"),
+            (b'{"sequence": 01, "reports": []}', "leading zero"),
+        ]:
+            r = c.post("/v1/enforcer/reports", content=content, headers={"content-type": "application/json"})
+            assert r.status_code == 400 and fragment in r.json()["detail"], (content, r.text)
         huge = c.post("/v1/enforcer/reports", content=b"[" * (9 << 20), headers={"content-type": "application/json"})
         assert huge.status_code == 413
     assert [count(server, t) for t in ("events", "report_batches", "conversations")] == before

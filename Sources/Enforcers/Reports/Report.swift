@@ -27,42 +27,83 @@ struct Report: Sendable {
     let user: String?
     let severity: Severity?
 
-    /// Every field a report may carry, by its wire name.
-    static let fieldNames: Set<String> = [
-        "kind", "occurred_at", "src", "dst", "port", "protocol", "application", "bytes", "sessions", "action",
-        "rule_id", "workload", "name", "path", "user", "severity",
-    ]
+    /// Every field a report may carry; its raw value is its bit in the set of fields seen.
+    private enum Field: Int {
+        case kind, occurredAt, src, dst, port, `protocol`, application, bytes, sessions, action, ruleID, workload,
+            name, path, user, severity
 
-    /// Reads report `index` of a batch from its parsed JSON: unknown fields are refused and every
-    /// field's type checked, each error naming its place (`reports[3].port`). Values are checked
-    /// against the kind's rules afterwards, by `validate`.
-    init(_ value: JSONValue, at index: Int) throws(HTTPError) {
-        guard case .object(let object) = value else {
-            throw .invalidField("reports[\(index)]", "must be an object")
+        static let byName: [String: Field] = [
+            "kind": .kind, "occurred_at": .occurredAt, "src": .src, "dst": .dst, "port": .port,
+            "protocol": .protocol, "application": .application, "bytes": .bytes, "sessions": .sessions,
+            "action": .action, "rule_id": .ruleID, "workload": .workload, "name": .name, "path": .path,
+            "user": .user, "severity": .severity,
+        ]
+    }
+
+    /// Reads report `index` of a batch straight from the body: unknown and repeated fields are
+    /// refused and every field's type checked, each error naming its place (`reports[3].port`).
+    /// Values are checked against the kind's rules afterwards, by `validate`.
+    init(_ reader: inout JSONReader, at index: Int) throws(HTTPError) {
+        guard try reader.peek() == .object else { throw .invalidField("reports[\(index)]", "must be an object") }
+        try reader.beginObject()
+        var kind: EventKind?
+        var occurredAt: Date?
+        var src: String?
+        var dst: String?
+        var `protocol`: String?
+        var application: String?
+        var action: String?
+        var workload: String?
+        var name: String?
+        var path: String?
+        var user: String?
+        var port: Int64?
+        var bytes: Int64?
+        var sessions: Int64?
+        var ruleID: Int64?
+        var severity: Severity?
+        var seen: UInt32 = 0
+        while let key = try reader.nextKey() {
+            let place = { "reports[\(index)].\(key)" }
+            guard let field = Field.byName[key] else { throw .invalidField(place(), "is not a known field") }
+            guard seen & (1 << field.rawValue) == 0 else { throw .invalidField(place(), "appears twice") }
+            seen |= 1 << field.rawValue
+            switch field {
+            case .kind: kind = try reader.enumeration(EventKind.self, field: place())
+            case .occurredAt: occurredAt = try reader.timestamp(field: place())
+            case .src: src = try reader.string(field: place())
+            case .dst: dst = try reader.string(field: place())
+            case .port: port = try reader.integer(field: place())
+            case .protocol: `protocol` = try reader.string(field: place())
+            case .application: application = try reader.string(field: place())
+            case .bytes: bytes = try reader.integer(field: place())
+            case .sessions: sessions = try reader.integer(field: place())
+            case .action: action = try reader.string(field: place())
+            case .ruleID: ruleID = try reader.integer(field: place())
+            case .workload: workload = try reader.string(field: place())
+            case .name: name = try reader.string(field: place())
+            case .path: path = try reader.string(field: place())
+            case .user: user = try reader.string(field: place())
+            case .severity: severity = try reader.enumeration(Severity.self, field: place())
+            }
         }
-        if let unknown = object.keys.filter({ !Self.fieldNames.contains($0) }).min() {
-            throw .invalidField("reports[\(index)].\(unknown)", "is not a known field")
-        }
-        let fields = JSONFields(object, path: { "reports[\(index)].\($0)" })
-        guard let kind = try fields.enumeration("kind", EventKind.self) else {
-            throw .invalidField("reports[\(index)].kind", "is required")
-        }
+        guard let kind else { throw .invalidField("reports[\(index)].kind", "is required") }
         self.kind = kind
-        occurredAt = try fields.timestamp("occurred_at")
-        src = try fields.string("src")
-        dst = try fields.string("dst")
-        port = try fields.integer("port").map { Int(clamping: $0) }
-        `protocol` = try fields.string("protocol")
-        application = try fields.string("application")
-        bytes = try fields.integer("bytes")
-        sessions = try fields.integer("sessions")
-        action = try fields.string("action")
-        ruleID = try fields.integer("rule_id")
-        workload = try fields.string("workload")
-        name = try fields.string("name")
-        path = try fields.string("path")
-        user = try fields.string("user")
-        severity = try fields.enumeration("severity", Severity.self)
+        self.occurredAt = occurredAt
+        self.src = src
+        self.dst = dst
+        self.port = port.map { Int(clamping: $0) }
+        self.protocol = `protocol`
+        self.application = application
+        self.bytes = bytes
+        self.sessions = sessions
+        self.action = action
+        self.ruleID = ruleID
+        self.workload = workload
+        self.name = name
+        self.path = path
+        self.user = user
+        self.severity = severity
     }
 
     static let protocols: Set<String> = ["tcp", "udp", "icmp", "any"]

@@ -5,39 +5,59 @@ import HTTP
 /// a repeated `(enforcer, sequence)` is acknowledged and not stored twice.
 enum ReportRoute {
     struct Batch {
-        static let fieldNames: Set<String> = ["sequence", "reports"]
         let sequence: Int64
         let reports: [Report]
 
-        /// Reads a batch from its parsed JSON (see `Report.init(_:at:)` for why not `Decodable`).
-        init(_ value: JSONValue) throws(HTTPError) {
-            guard case .object(let object) = value else { throw .badRequest("The body must be a JSON object.") }
-            if let unknown = object.keys.filter({ !Self.fieldNames.contains($0) }).min() {
-                throw .invalidField(unknown, "is not a known field")
+        /// Reads a batch straight from the body (see `Report.init(_:at:)` for why not `Decodable`).
+        init(_ body: [UInt8]) throws(HTTPError) {
+            guard !body.isEmpty else { throw .badRequest("A JSON body is required.", code: "malformed_json") }
+            var reader = JSONReader(body)
+            guard try reader.peek() == .object else { throw .badRequest("The body must be a JSON object.") }
+            try reader.beginObject()
+            var sequence: Int64?
+            var reports: [Report]?
+            while let key = try reader.nextKey() {
+                switch key {
+                case "sequence" where sequence == nil:
+                    sequence = try reader.integer(field: "sequence")
+                case "reports" where reports == nil:
+                    reports = try Self.readReports(&reader)
+                case "sequence", "reports":
+                    throw .invalidField(key, "appears twice")
+                default:
+                    throw .invalidField(key, "is not a known field")
+                }
             }
-            let fields = JSONFields(object, path: { $0 })
-            guard let sequence = try fields.integer("sequence") else { throw .invalidField("sequence", "is required") }
-            guard case .array(let items) = object["reports"] else {
+            try reader.finish()
+            guard let sequence else { throw .invalidField("sequence", "is required") }
+            guard let reports else { throw .invalidField("reports", "is required and must be an array") }
+            self.sequence = sequence
+            self.reports = reports
+        }
+
+        private static func readReports(_ reader: inout JSONReader) throws(HTTPError) -> [Report] {
+            guard try reader.peek() == .array else {
                 throw .invalidField("reports", "is required and must be an array")
             }
-            guard items.count <= ReportIngest.maximumBatch else {
-                throw .invalidField("reports", "has more than \(ReportIngest.maximumBatch) items")
-            }
-            self.sequence = sequence
+            try reader.beginArray()
             var reports: [Report] = []
-            reports.reserveCapacity(items.count)
-            for (index, item) in items.enumerated() { reports.append(try Report(item, at: index)) }
-            self.reports = reports
+            while try reader.nextElement() {
+                guard reports.count < ReportIngest.maximumBatch else {
+                    throw .invalidField("reports", "has more than \(ReportIngest.maximumBatch) items")
+                }
+                reports.append(try Report(&reader, at: reports.count))
+            }
+            return reports
         }
     }
 
     static func register(on router: inout Router, channel: EnforcerChannel) {
         router.add("POST", "/v1/enforcer/reports", bodyLimit: 8 << 20) { request in
             try await channel.authenticated(request) { identity in
-                // The bulk path: parsed once (JSONSerialization), then read field by field with
-                // unknown fields refused. Decodable with strict keys cost 70 % of the server's CPU
-                // here, and a schema pass more than the whole ingest (docs/ENFORCERS.md).
-                let batch = try Batch(try JSONValue.parseBody(request.body))
+                // The bulk path: read straight from the body, field by field, with unknown fields
+                // refused. Decodable with strict keys cost 70 % of the server's CPU here, and a
+                // schema pass more than the whole ingest (docs/ENFORCERS.md).
+                let batch = try Batch(request.body)
                 guard batch.sequence >= 0 else { throw HTTPError.invalidField("sequence", "must be 0 or more") }
                 let now = Date()
                 for (index, report) in batch.reports.enumerated() {

@@ -7,8 +7,8 @@ public struct SchemaValidator: Sendable {
 
     public init(components: [String: Schema]) { self.components = components }
 
-    /// A request body, checked in order: present, UTF-8, nested at most `JSONDepth.maximum`
-    /// levels, JSON, valid against `schema`; then decoded into `T`.
+    /// A request body, checked in order: present, strict JSON (`JSONReader`), valid against
+    /// `schema`; then decoded into `T`.
     public func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], schema: Schema) throws(HTTPError) -> T {
         try validate(try JSONValue.parseBody(body), against: schema)
         return try JSONCoding.decode(type, from: body)
@@ -105,25 +105,5 @@ public struct SchemaValidator: Sendable {
         case .ref(let name): components[name].map(expected) ?? "an object"
         case .any: "any value"
         }
-    }
-}
-
-/// RFC 3339 timestamps on the wire: always UTC with `Z` out, any offset in.
-public enum Timestamp {
-    public static func parse(_ text: String) -> Date? {
-        guard text.utf8.count <= 64 else { return nil }
-        // The style parses either with fractional seconds or without: pick the one that can match
-        // rather than trying both (parsing is most of the cost of a timestamp).
-        let fractional = text.utf8.contains(UInt8(ascii: "."))
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: fractional).parse(text)
-    }
-
-    public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
-    }
-
-    /// With milliseconds, for values that go back into the database.
-    public static func formatPrecise(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

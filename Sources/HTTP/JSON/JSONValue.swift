@@ -85,44 +85,18 @@ public struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
 }
 
 extension JSONValue {
-    /// Parses JSON text with Foundation's JSONSerialization, several times faster than decoding
-    /// through `Decodable` (which tries each case in turn). Booleans stay booleans: the parser
-    /// returns them as the one NSNumber kind (`c`) it never uses for numbers.
-    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        convert(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]))
+    /// Parses JSON text strictly (see `JSONReader`): one value and nothing after it.
+    public static func parse(_ bytes: [UInt8]) throws(HTTPError) -> JSONValue {
+        var reader = JSONReader(bytes)
+        let value = try reader.readValue()
+        try reader.finish()
+        return value
     }
 
-    /// A request body, checked in order: present, UTF-8, nested at most `JSONDepth.maximum`
-    /// levels, JSON. Each failure is a 400 `malformed_json` saying which.
+    /// A request body: present, UTF-8, nested at most `JSONReader.defaultMaximumDepth` levels,
+    /// JSON. Each failure is a 400 `malformed_json` saying which and where.
     public static func parseBody(_ body: [UInt8]) throws(HTTPError) -> JSONValue {
         guard !body.isEmpty else { throw .badRequest("A JSON body is required.", code: "malformed_json") }
-        guard String(validating: body, as: UTF8.self) != nil else {
-            throw .badRequest("The body is not valid JSON: it is not UTF-8.", code: "malformed_json")
-        }
-        try JSONDepth.check(body)
-        do { return try parse(body) } catch {
-            throw .badRequest("The body is not valid JSON.", code: "malformed_json")
-        }
-    }
-
-    private static func convert(_ value: Any) -> JSONValue {
-        // Containers before NSNumber: testing a Swift dictionary or array against a class
-        // bridges it to NSDictionary/NSArray first, which cost more than the parse itself.
-        switch value {
-        case let text as String:
-            return .string(text)
-        case let object as [String: Any]:
-            return .object(object.mapValues(convert))
-        case let array as [Any]:
-            return .array(array.map(convert))
-        case let number as NSNumber:
-            let kind = String(cString: number.objCType)
-            if kind == "c" { return .bool(number.boolValue) }
-            if kind == "d" || kind == "f" { return .number(number.doubleValue) }
-            if kind == "Q", number.uint64Value > UInt64(Int64.max) { return .number(number.doubleValue) }
-            return .integer(number.int64Value)
-        default:
-            return .null
-        }
+        return try parse(body)
     }
 }
