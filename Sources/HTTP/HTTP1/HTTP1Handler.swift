@@ -165,15 +165,16 @@ final class HTTP1Handler: ProtocolHandler {
         if head.expectsContinue && head.hasBody { queued.append("HTTP/1.1 100 Continue\r\n\r\n") }
     }
 
+    /// Appends in place: a copy of the exchange taken out and stored back would share the body's
+    /// storage with it, and every chunk would copy the whole body so far (quadratic in its size).
     private func appendBody(_ bytes: [UInt8]) {
-        guard var exchange else { return }
-        exchange.lastBodyProgress = now
-        if exchange.body.count + bytes.count > exchange.bodyLimit {
+        guard let received = exchange?.body.count, let limit = exchange?.bodyLimit else { return }
+        if received + bytes.count > limit, let exchange {
             rejectOversizedBody(exchange)
             return
         }
-        exchange.body += bytes
-        self.exchange = exchange
+        exchange?.lastBodyProgress = now
+        exchange?.body.append(contentsOf: bytes)
     }
 
     /// Answers 413 at once; the rest of the body is never read, so the connection closes after.
