@@ -19,6 +19,10 @@ struct InProcessServerTests {
         router.add("GET", "/thread") { _ in
             .text(group.loops.contains { $0.inEventLoop } ? "on a loop" : "off the loops")
         }
+        router.addImmediate("GET", "/immediate/{name}") { request in
+            guard request.pathParameters["name"] != "fail" else { throw HTTPError.notFound("no such thing") }
+            return .text("at once \(request.pathParameters["name"]!)")
+        }
         let sink = MemoryLogSink()
         let server = HTTPServer(
             group: group, router: router,
@@ -46,6 +50,21 @@ struct InProcessServerTests {
             #expect(response.contains("x-request-id: "))
             #expect(response.contains("connection: close\r\n"))
             #expect(response.hasSuffix("\r\n\r\nhello world"))
+        }
+    }
+
+    @Test("an immediate route answers inline, maps its errors to problem+json, and HEAD gets no body")
+    func immediateRoutes() async throws {
+        try await withServer { address in
+            let ok = try exchange(address, "GET /immediate/now HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(ok.hasPrefix("HTTP/1.1 200 OK\r\n") && ok.contains("x-request-id: "))
+            #expect(ok.hasSuffix("\r\n\r\nat once now"))
+            let failed = try exchange(
+                address, "GET /immediate/fail HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(failed.hasPrefix("HTTP/1.1 404 "))
+            #expect(failed.contains("application/problem+json") && failed.contains("no such thing"))
+            let head = try exchange(address, "HEAD /immediate/now HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.hasSuffix("\r\n\r\n"))
         }
     }
 

@@ -27,19 +27,19 @@ public enum ConsoleRoutes {
     @discardableResult
     public static func register(on router: inout Router, assets: ConsoleAssets?) -> [String] {
         guard let assets else {
-            router.add("GET", "/") { _ in
+            router.addImmediate("GET", "/") { _ in
                 throw HTTPError.unavailable(
                     "The console's files were not found: set --web-dir (PALISADE_WEB_DIR) to Palisade's Web directory.")
             }
             return ["/"]
         }
         let page = response(assets.index, type: "text/html; charset=utf-8", cache: "no-cache")
-        router.add("GET", "/") { _ in page }
+        router.addImmediate("GET", "/") { _ in page }
         var patterns = ["/"]
         for (name, file) in assets.files {
             let path = "/assets/\(assets.fingerprint)/\(name)"
             let asset = response(file.bytes, type: file.contentType, cache: "public, max-age=31536000, immutable")
-            router.add("GET", path) { _ in asset }
+            router.addImmediate("GET", path) { _ in asset }
             patterns.append(path)
         }
         return patterns

@@ -52,6 +52,19 @@ final class RequestDispatcher: Sendable {
     ) {
         let bound = LoopBound(channel, loop: loop)
         let started = loop.now
+        if failure == nil, let immediate = route?.immediate {
+            let response: Response
+            do { response = try immediate(request) } catch {
+                response = .problem(for: error, request: request, logger: logger)
+            }
+            if case .bytes(let body) = response.body {
+                channel.sendHead(
+                    status: response.status, headers: response.headers, requestID: request.id,
+                    body: request.method == "HEAD" ? [] : body, complete: true)
+                logAccess(request, response, started: started)
+                return
+            }
+        }
         let task = Task.immediate(executorPreference: loop) { [self] in
             let response = await respond(to: request, route: route, failure: failure)
             await deliver(response, request: request, to: bound, started: started)
@@ -94,6 +107,10 @@ final class RequestDispatcher: Sendable {
                 await writer.finish()
             }
         }
+        logAccess(request, response, started: started)
+    }
+
+    private func logAccess(_ request: Request, _ response: Response, started: UInt64) {
         if logger.isEnabled(.info) {
             let elapsed = MonotonicClock.nowMilliseconds() - started
             logger.info(

@@ -2,7 +2,9 @@
 /// the connection's current one, so a late write from an old handler can never corrupt the
 /// framing of the next response.
 final class HTTP1ResponseChannel: ResponseChannel {
-    private weak var handler: HTTP1Handler?
+    /// Strong until the exchange completes or the connection closes (see `HTTP2Stream.handler`
+    /// for why not `weak`).
+    private var handler: HTTP1Handler?
     private let exchangeID: Int
     private let isHead: Bool
     private var chunked = false
@@ -38,6 +40,7 @@ final class HTTP1ResponseChannel: ResponseChannel {
 
     private func finish(_ handler: HTTP1Handler) {
         completed = true
+        self.handler = nil
         handler.finishExchange(chunked: chunked)
     }
 
@@ -56,6 +59,7 @@ final class HTTP1ResponseChannel: ResponseChannel {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        handler = nil
         if !completed { task?.cancel() }
         task = nil
     }

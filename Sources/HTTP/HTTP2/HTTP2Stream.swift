@@ -3,7 +3,10 @@
 /// Threading: confined to the connection's loop.
 final class HTTP2Stream: ResponseChannel {
     let id: Int32
-    private weak var handler: HTTP2Handler?
+    /// Strong, and dropped in `close()` (which every way out of the handler's stream table
+    /// calls), so the cycle never outlives the stream. Not `weak`: a weak reference gives the
+    /// handler a side table, and every retain and release of it then took the slow path.
+    private var handler: HTTP2Handler?
 
     // Request side.
     var method = ""
@@ -87,6 +90,7 @@ final class HTTP2Stream: ResponseChannel {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        handler = nil
         pending.removeAll()
         if !responseComplete { task?.cancel() }
         task = nil

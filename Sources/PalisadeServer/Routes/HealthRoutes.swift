@@ -7,6 +7,6 @@ enum HealthRoutes {
         let ok = Response(
             status: 200, headers: ["content-type": "application/json", "cache-control": "no-store"],
             body: .bytes(Array(#"{"status":"ok"}"#.utf8)))
-        router.add("GET", "/healthz") { _ in ok }
+        router.addImmediate("GET", "/healthz") { _ in ok }
     }
 }
