@@ -36,15 +36,19 @@ enum HTTP2Callbacks {
             handler.spend(.headerOverflow)
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
-        let nameText = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
+        let nameBytes = UnsafeBufferPointer(start: name, count: nameLength)
         let valueText = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-        switch nameText {
-        case ":method": stream.method = valueText
-        case ":path": stream.path = valueText
-        case ":authority": stream.authority = valueText
-        case ":scheme": break
-        default: stream.headers.appendLowercased(name: nameText, value: valueText)
+        // Pseudo-headers told apart by their bytes (nghttp2 has checked them): no name string.
+        if nameLength > 1 && nameBytes[0] == UInt8(ascii: ":") {
+            switch (nameBytes[1], nameLength) {
+            case (UInt8(ascii: "m"), 7): stream.method = valueText  // :method
+            case (UInt8(ascii: "p"), 5): stream.path = valueText  // :path
+            case (UInt8(ascii: "a"), 10): stream.authority = valueText  // :authority
+            default: break  // :scheme
+            }
+            return 0
         }
+        stream.headers.appendLowercased(name: String(decoding: nameBytes, as: UTF8.self), value: valueText)
         return 0
     }
 

@@ -17,6 +17,9 @@ final class HTTP2Handler: ProtocolHandler {
     unowned(unsafe) let connection: Connection
     private(set) var session: OpaquePointer?
     var streams: [Int32: HTTP2Stream] = [:]
+    /// The stream nghttp2 called back about last: its callbacks come in runs for one stream
+    /// (a header at a time), so this saves hashing the id for each of them.
+    private var lastStream: HTTP2Stream?
     var budget: FrameBudget
     /// The session hit a protocol error or abuse: send what is queued (GOAWAY), then close.
     var fatal = false
@@ -145,6 +148,7 @@ final class HTTP2Handler: ProtocolHandler {
 
     func connectionClosed() {
         fatal = true
+        lastStream = nil
         let open = streams.values
         streams.removeAll()
         for stream in open { stream.close() }
@@ -152,10 +156,16 @@ final class HTTP2Handler: ProtocolHandler {
 
     // MARK: Requests
 
-    func stream(_ id: Int32) -> HTTP2Stream? { streams[id] }
+    func stream(_ id: Int32) -> HTTP2Stream? {
+        if let lastStream, lastStream.id == id { return lastStream }
+        lastStream = streams[id]
+        return lastStream
+    }
 
     func beginStream(_ id: Int32) {
-        streams[id] = HTTP2Stream(id: id, handler: self, now: now)
+        let stream = HTTP2Stream(id: id, handler: self, now: now)
+        streams[id] = stream
+        lastStream = stream
     }
 
     /// The request head is complete: route it, and reject early what can be rejected.
@@ -219,6 +229,7 @@ final class HTTP2Handler: ProtocolHandler {
     }
 
     func streamClosed(_ id: Int32) {
+        if lastStream?.id == id { lastStream = nil }
         streams.removeValue(forKey: id)?.close()
     }
 
