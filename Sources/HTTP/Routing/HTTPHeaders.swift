@@ -48,6 +48,11 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// Fields that the framing layer owns (connection-level ones, and the request id the server
     /// adds itself); handlers' values for them are dropped.
     static func isHopByHop(_ name: String) -> Bool {
+        // Most names are told apart by their length alone; this runs for every response header.
+        switch name.utf8.count {
+        case 7, 10, 12, 14, 17: break
+        default: return false
+        }
         switch name {
         case "connection", "content-length", "transfer-encoding", "keep-alive", "upgrade", "x-request-id": return true
         default: return false
