@@ -5,6 +5,8 @@
 struct ByteBuffer {
     private(set) var storage: [UInt8] = []
     private(set) var readIndex = 0
+    /// The storage is an array adopted from the caller, so probably shared with it.
+    private var adopted = false
 
     var count: Int { storage.count - readIndex }
     var isEmpty: Bool { readIndex == storage.count }
@@ -12,11 +14,13 @@ struct ByteBuffer {
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compactIfWorthIt()
         storage.append(contentsOf: bytes)
+        adopted = false  // Appending made the storage our own.
     }
 
     mutating func append<S: Sequence>(contentsOf bytes: S) where S.Element == UInt8 {
         compactIfWorthIt()
         storage.append(contentsOf: bytes)
+        adopted = false  // Appending made the storage our own.
     }
 
     /// Appends an array; into an empty buffer it is adopted rather than copied (copy-on-write
@@ -25,10 +29,12 @@ struct ByteBuffer {
         if storage.isEmpty {
             storage = bytes
             readIndex = 0
+            adopted = true
             return
         }
         compactIfWorthIt()
         storage.append(contentsOf: bytes)
+        adopted = false  // Appending made the storage our own.
     }
 
     mutating func append(_ string: String) {
@@ -39,8 +45,10 @@ struct ByteBuffer {
         precondition(n <= count, "consumed past the end of the buffer")
         readIndex += n
         if readIndex == storage.count {
-            storage.removeAll(keepingCapacity: storage.capacity <= 64 * 1024)
+            // Keeping the capacity of shared storage would allocate a fresh buffer to keep it in.
+            storage.removeAll(keepingCapacity: !adopted && storage.capacity <= 64 * 1024)
             readIndex = 0
+            adopted = false
         }
     }
 
@@ -54,6 +62,7 @@ struct ByteBuffer {
     mutating func removeAll() {
         storage = []
         readIndex = 0
+        adopted = false
     }
 
     func withReadableBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
