@@ -19,6 +19,9 @@ static inline int palisade_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int versi
 static inline long palisade_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_mode(ctx, mode);
 }
+static inline long palisade_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) {
+    return SSL_CTX_sess_set_cache_size(ctx, size);
+}
 static inline uint64_t palisade_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options) {
     return SSL_CTX_set_options(ctx, options);
 }

@@ -26,7 +26,10 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
     let fd: Int32
     let loop: EventLoop
     let context: ServerContext
-    let transport: any Transport
+    /// Replaced by `ClosedTransport.shared` on close, which frees TLS state at once: the timer
+    /// wheel may hold the closed connection until its next deadline, and each TLS session's
+    /// buffers (about 30 KiB) used to stay with it until then.
+    private(set) var transport: any Transport
     let remoteAddress: SocketAddress?
     let isCleartext: Bool
     var isMarkedForFlush = false
@@ -251,6 +254,7 @@ final class Connection: Selectable, Flushable, TimeoutChecking {
         phase = .closed
         loop.deregister(self)
         Glibc.close(fd)
+        transport = ClosedTransport.shared
         output.removeAll()
         context.registries[loop.index].value.remove(self)
         context.openConnections.subtract(1, ordering: .relaxed)

@@ -40,3 +40,16 @@ final class PlainTransport: Transport {
     var peerCertificate: PeerCertificate? { nil }
     func shutdown() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
 }
+
+/// What a closed connection keeps in place of its transport: nothing to read, write or free.
+final class ClosedTransport: Transport, Sendable {
+    static let shared = ClosedTransport()
+
+    func handshake() -> HandshakeProgress { .failed("connection closed") }
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> IOResult { .closed }
+    func write(_ bytes: UnsafeRawBufferPointer) -> IOResult { .closed }
+    var needsWritable: Bool { false }
+    var negotiatedProtocol: String? { nil }
+    var peerCertificate: PeerCertificate? { nil }
+    func shutdown() {}
+}

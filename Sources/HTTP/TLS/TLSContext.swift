@@ -22,6 +22,9 @@ public final class TLSContext: @unchecked Sendable {
         case verifiedIfPresented(trustedCAPath: String, isRevoked: @Sendable (String) -> Bool)
     }
 
+    /// Sessions kept for resumption (a bound on the memory fresh handshakes can claim).
+    static let sessionCacheSize = 1024
+
     let context: OpaquePointer
     private let alpn: ALPNPreferences
     private let revocation: RevocationCheck?
@@ -55,6 +58,9 @@ public final class TLSContext: @unchecked Sendable {
             context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)
         )
         _ = palisade_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_SERVER))
+        // OpenSSL's default cache holds 20,480 sessions; resumption only needs recent ones, and a
+        // smaller cache bounds what a stream of fresh handshakes can make the server keep.
+        _ = palisade_SSL_CTX_sess_set_cache_size(context, Self.sessionCacheSize)
         let sessionContext = Array("palisade".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
 
