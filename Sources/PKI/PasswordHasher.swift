@@ -16,6 +16,16 @@ public enum PasswordHasher {
         public let description: String
     }
 
+    /// The password policy, in one place for the API and `palisade admin`: 12 to 1024
+    /// characters, and not the user name. Returns what is wrong, or nil.
+    public static func policyViolation(_ password: String, userName: String) -> String? {
+        guard password.count >= minimumLength, password.utf8.count <= maximumLength else {
+            return "must have \(minimumLength) to \(maximumLength) characters"
+        }
+        guard password.lowercased() != userName.lowercased() else { return "must not be the user name" }
+        return nil
+    }
+
     public static func hash(_ password: String, iterations: Int = iterations) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)
         guard RAND_bytes(&salt, Int32(salt.count)) == 1 else { throw Failure(description: "no randomness") }

@@ -15,6 +15,7 @@ enum PalisadeCommand {
         Commands:
           serve     Run the server (the default command)
           migrate   Apply pending database migrations, then exit
+          admin     Maintenance: reset a password, export the CA certificate
           help      Show this help
 
         Run 'palisade serve --help' for the server's options.
@@ -29,6 +30,8 @@ enum PalisadeCommand {
             return await serve(arguments)
         case "migrate":
             return await migrate(arguments)
+        case "admin":
+            return await AdminCommand.main(arguments)
         case "help":
             print(help)
             return 0
@@ -114,6 +117,21 @@ enum PalisadeCommand {
         case .run(let parsed): configuration = parsed
         case .exit(let status): return status
         }
+        return await withDatabase(configuration, action: "migrate") { database in
+            print(
+                database.appliedAtOpen.isEmpty
+                    ? "palisade: schema is up to date"
+                    : "palisade: applied \(database.appliedAtOpen.joined(separator: ", "))")
+            return 0
+        }
+    }
+
+    /// Opens the configured database for a command that runs and exits (migrations applied on
+    /// the way), runs `body`, and closes it. With the embedded PostgreSQL it takes the data
+    /// directory's lock, so it refuses to run beside a server that owns it.
+    static func withDatabase(
+        _ configuration: ServerConfiguration, action: String, _ body: (Database) async throws -> Int32
+    ) async -> Int32 {
         let (logger, sink) = makeLogger(configuration)
         defer { sink.flush() }
         do {
@@ -125,17 +143,23 @@ enum PalisadeCommand {
             defer { group.stop() }
             let database = try await Database.open(
                 configuration, dataDirectory: dataDirectory, group: group, logger: logger)
+            let status: Int32
+            do { status = try await body(database) } catch {
+                await database.close()
+                throw error
+            }
             await database.close()
-            print(
-                database.appliedAtOpen.isEmpty
-                    ? "palisade: schema is up to date"
-                    : "palisade: applied \(database.appliedAtOpen.joined(separator: ", "))")
-            return 0
+            return status
         } catch {
             sink.flush()
-            FileHandle.standardError.write(Data("palisade: migrate failed: \(String(reflecting: error))\n".utf8))
-            return 1
+            return failure("\(action) failed: \(String(reflecting: error))")
         }
+    }
+
+    /// One clear line on standard error, exit status 1.
+    static func failure(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("palisade: \(message)\n".utf8))
+        return 1
     }
 
     static func usageFailure(_ message: String) -> Int32 {

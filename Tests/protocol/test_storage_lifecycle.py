@@ -204,3 +204,27 @@ def test_a_recreated_data_directory_starts_fresh_and_keeps_the_old_cluster_aside
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_admin_reset_password_on_the_embedded_database_once_the_server_has_stopped(tmp_path):
+    data = tmp_path / "data"
+    reset = [PALISADE, "admin", "reset-password", "--user", "admin", "--password-stdin", "--data-dir", str(data)]
+    process, ports = serve(data, "--listen", "127.0.0.1:0")
+    try:
+        assert readyz(ports["https"]) == 200
+        busy = subprocess.run(reset, input="a new embedded password\n", capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 1 and "in use by another palisade process" in busy.stderr, busy.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    done = subprocess.run(reset, input="a new embedded password\n", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "password of 'admin' reset" in done.stdout, done.stdout + done.stderr
+    process, ports = serve(data, "--listen", "127.0.0.1:0")
+    try:
+        body, _ = curl("-k", "-H", "content-type: application/json", "-d",
+                       '{"username":"admin","password":"a new embedded password"}',
+                       f"https://127.0.0.1:{ports['https']}/v1/auth/login")
+        assert '"token"' in body, body
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0

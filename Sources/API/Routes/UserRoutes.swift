@@ -63,13 +63,10 @@ enum UserRoutes {
         ]
     }
 
-    /// The password policy: 12 to 1024 characters, and not the user name.
+    /// The password policy (`PasswordHasher.policyViolation`) as an `invalid_field` error.
     static func checkPolicy(_ password: String, userName: String, field: String) throws(HTTPError) {
-        guard password.count >= PasswordHasher.minimumLength, password.utf8.count <= PasswordHasher.maximumLength else {
-            throw .invalidField(field, "must have \(PasswordHasher.minimumLength) to 1024 characters")
-        }
-        guard password.lowercased() != userName.lowercased() else {
-            throw .invalidField(field, "must not be the user name")
+        if let violation = PasswordHasher.policyViolation(password, userName: userName) {
+            throw .invalidField(field, violation)
         }
     }
 

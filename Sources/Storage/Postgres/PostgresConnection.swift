@@ -70,7 +70,11 @@ public final class PostgresConnection: Selectable, @unchecked Sendable {
         completion: @escaping (Result<PostgresConnection, PostgresError>) -> Void
     ) {
         let keywords = ["dbname", "options", "application_name", "client_encoding", "connect_timeout"]
-        let values = [conninfo, "-c TimeZone=UTC -c DateStyle=ISO", "palisade", "UTF8", "10"]
+        // client_min_messages: NOTICEs ("relation already exists, skipping") are chatter that
+        // libpq would print on the process's stderr; warnings and errors still come through.
+        let values = [
+            conninfo, "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning", "palisade", "UTF8", "10",
+        ]
         let raw = withCStrings(keywords) { keys in withCStrings(values) { vals in PQconnectStartParams(keys, vals, 1) }
         }
         guard let raw else { return completion(.failure(PostgresError(.connectionFailed, message: "out of memory"))) }
