@@ -64,7 +64,9 @@ struct Report: Sendable {
         var severity: Severity?
         var seen: UInt32 = 0
         while let key = try reader.nextKey() {
-            let place = { "reports[\(index)].\(key)" }
+            // A local function, not a closure value: the field reads take it as a non-escaping
+            // autoclosure, so naming the place costs nothing unless there is an error.
+            func place() -> String { "reports[\(index)].\(key)" }
             guard let field = Field.byName[key] else { throw .invalidField(place(), "is not a known field") }
             guard seen & (1 << field.rawValue) == 0 else { throw .invalidField(place(), "appears twice") }
             seen |= 1 << field.rawValue
