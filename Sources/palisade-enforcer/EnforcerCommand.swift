@@ -33,29 +33,30 @@ enum EnforcerCommand {
 
     static func main(_ arguments: [String]) -> Int32 {
         do {
+            let allowed: Set<String> = [
+                "server", "token", "ca", "hostname", "state-dir", "inventory", "interval", "duration", "simulate",
+            ]
             var options: [String: String] = [:]
             var words: [String] = []
             var index = 0
             while index < arguments.count {
                 let argument = arguments[index]
                 index += 1
+                if argument == "--help" || argument == "-h" {
+                    print(help)
+                    return 0
+                }
                 guard argument.hasPrefix("--") else {
                     words.append(argument)
                     continue
                 }
                 let name = String(argument.dropFirst(2))
-                if name == "help" || argument == "-h" {
-                    print(help)
-                    return 0
-                }
+                guard allowed.contains(name) else { throw Failure.usage("unknown option --\(name)") }
+                guard options[name] == nil else { throw Failure.usage("--\(name) is given twice") }
                 guard index < arguments.count else { throw Failure.usage("--\(name) needs a value") }
                 options[name] = arguments[index]
                 index += 1
             }
-            let allowed: Set<String> = [
-                "server", "token", "ca", "hostname", "state-dir", "inventory", "interval", "duration", "simulate",
-            ]
-            for name in options.keys where !allowed.contains(name) { throw Failure.usage("unknown option --\(name)") }
             guard let serverText = options["server"] else { throw Failure.usage("--server HOST:PORT is required") }
             let server = try parseServer(serverText)
             NodeAgent.server = server
