@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -22,6 +23,11 @@ struct InProcessServerTests {
         router.addImmediate("GET", "/immediate/{name}") { request in
             guard request.pathParameters["name"] != "fail" else { throw HTTPError.notFound("no such thing") }
             return .text("at once \(request.pathParameters["name"]!)")
+        }
+        let streamedCalls = Atomic<Int>(0)
+        router.addImmediate("GET", "/immediate-stream") { _ in
+            let call = streamedCalls.add(1, ordering: .relaxed).newValue
+            return .streaming(contentType: "text/plain") { writer in try await writer.write("call \(call)\n") }
         }
         let sink = MemoryLogSink()
         let server = HTTPServer(
@@ -63,6 +69,15 @@ struct InProcessServerTests {
                 address, "GET /immediate/fail HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             #expect(failed.hasPrefix("HTTP/1.1 404 "))
             #expect(failed.contains("application/problem+json") && failed.contains("no such thing"))
+            // An immediate answer that streams is written by a task, without calling the handler again.
+            for _ in 0..<2 {
+                let streamed = try exchange(
+                    address, "GET /immediate-stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                #expect(streamed.contains("transfer-encoding: chunked") && streamed.contains("call "))
+            }
+            let third = try exchange(
+                address, "GET /immediate-stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(third.contains("call 3\n"), "the handler ran once per request")
             let head = try exchange(address, "HEAD /immediate/now HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.hasSuffix("\r\n\r\n"))
         }

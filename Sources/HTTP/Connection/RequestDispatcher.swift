@@ -50,26 +50,27 @@ final class RequestDispatcher: Sendable {
     func dispatch(
         _ request: Request, route: Router.Route?, failure: HTTPError?, channel: any ResponseChannel, loop: EventLoop
     ) {
-        let bound = LoopBound(channel, loop: loop)
         let started = loop.now
-        if failure == nil, let immediate = route?.immediate {
-            let response: Response
-            do { response = try immediate(request) } catch {
-                response = .problem(for: error, request: request, logger: logger)
-            }
-            if case .bytes(let body) = response.body {
-                channel.sendHead(
-                    status: response.status, headers: response.headers, requestID: request.id,
-                    body: request.method == "HEAD" ? [] : body, complete: true)
-                logAccess(request, response, started: started)
-                return
-            }
+        let answered = failure == nil ? route?.immediate.map { answerImmediately(request, $0) } : nil
+        if let answered, case .bytes(let body) = answered.body {
+            channel.sendHead(
+                status: answered.status, headers: answered.headers, requestID: request.id,
+                body: request.method == "HEAD" ? [] : body, complete: true)
+            logAccess(request, answered, started: started)
+            return
         }
+        // Everything else, including an immediate answer that streams, is written by a task.
+        let bound = LoopBound(channel, loop: loop)
         let task = Task.immediate(executorPreference: loop) { [self] in
-            let response = await respond(to: request, route: route, failure: failure)
+            let response =
+                if let answered { answered } else { await respond(to: request, route: route, failure: failure) }
             await deliver(response, request: request, to: bound, started: started)
         }
         channel.task = task
+    }
+
+    private func answerImmediately(_ request: Request, _ handler: ImmediateHandler) -> Response {
+        do { return try handler(request) } catch { return .problem(for: error, request: request, logger: logger) }
     }
 
     private func respond(to request: Request, route: Router.Route?, failure: HTTPError?) async -> Response {
