@@ -68,11 +68,8 @@ enum AdminCommand {
         var password: String?
         if fromStandardInput {
             guard let line = readPasswordLine() else {
-                FileHandle.standardError.write(
-                    Data(
-                        "palisade: the password on standard input must be one line of UTF-8, at most 1024 bytes\n".utf8)
-                )
-                return 65
+                return PalisadeCommand.failure(
+                    "the password on standard input must be one line of UTF-8, at most 1024 bytes", status: 65)
             }
             password = line
         }
@@ -86,9 +83,8 @@ enum AdminCommand {
                 if outcome.isDisabled { print("palisade: note: '\(user)' is disabled; an admin can re-enable it") }
                 return 0
             } catch let failure as PasswordReset.Failure {
-                FileHandle.standardError.write(Data("palisade: \(failure)\n".utf8))
-                if case .noSuchUser = failure { return 67 }
-                return 65
+                if case .noSuchUser = failure { return PalisadeCommand.failure("\(failure)", status: 67) }
+                return PalisadeCommand.failure("\(failure)", status: 65)
             }
         }
     }

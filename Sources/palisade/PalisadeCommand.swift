@@ -156,14 +156,11 @@ enum PalisadeCommand {
         }
     }
 
-    /// One clear line on standard error, exit status 1.
-    static func failure(_ message: String) -> Int32 {
+    /// One clear line on standard error; returns the exit status (1 unless said otherwise).
+    static func failure(_ message: String, status: Int32 = 1) -> Int32 {
         FileHandle.standardError.write(Data("palisade: \(message)\n".utf8))
-        return 1
+        return status
     }
 
-    static func usageFailure(_ message: String) -> Int32 {
-        FileHandle.standardError.write(Data("palisade: \(message)\n".utf8))
-        return 64
-    }
+    static func usageFailure(_ message: String) -> Int32 { failure(message, status: 64) }
 }
