@@ -250,7 +250,8 @@ def test_bad_reports_get_clear_errors_and_store_nothing(server, tmp_path):
         # a string belongs (refused before it is descended into), a leading zero.
         for content, fragment in [
             (b'{"sequence": 1, "reports": [{"kind": "thr', "not terminated"),
-            (b'{"sequence": 1, "sequence": 2, "reports": []}', "sequence"),
+            (b'{"sequence": 1, "sequence": 2, "reports": []}', "appears twice"),
+            (b'{"sequence": null, "sequence": 2, "reports": []}', "appears twice"),
             (b'{"sequence": 1, "reports": [{"kind": "threat", "kind": "file"}]}', "reports[0].kind"),
             (b'{"sequence": 1, "reports": []} {"sequence": 2}', "after the value"),
             (b'{"sequence": 1, "reports": [{"kind": "threat", "name": "\xff", "severity": "low"}]}', "UTF-8"),

@@ -15,11 +15,13 @@ enum ReportRoute {
             guard try reader.peek() == .object else { throw .badRequest("The body must be a JSON object.") }
             try reader.beginObject()
             var sequence: Int64?
+            var sequenceSeen = false  // `"sequence": null` leaves `sequence` nil but counts as seen.
             var reports: [Report]?
             while let key = try reader.nextKey() {
                 switch key {
-                case "sequence" where sequence == nil:
+                case "sequence" where !sequenceSeen:
                     sequence = try reader.integer(field: "sequence")
+                    sequenceSeen = true
                 case "reports" where reports == nil:
                     reports = try Self.readReports(&reader)
                 case "sequence", "reports":
