@@ -120,6 +120,17 @@ struct JSONReaderTests {
         #expect(Timestamp.format(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
     }
 
+    @Test("dates no timestamp can hold are formatted without trapping")
+    func extremeDates() {
+        for date in [
+            Date.distantFuture, Date.distantPast, Date(timeIntervalSince1970: 1e18),
+            Date(timeIntervalSince1970: .infinity),
+        ] {
+            #expect(!Timestamp.format(date).isEmpty && !Timestamp.formatPrecise(date).isEmpty)
+        }
+        #expect(Timestamp.format(Date.distantFuture).hasPrefix("4001-01-01T00:00:00"))
+    }
+
     @Test("timestamps format as the calendar says, to the millisecond, and read back exactly")
     func timestampsFormat() throws {
         var calendar = Calendar(identifier: .gregorian)

@@ -69,7 +69,12 @@ public enum Timestamp {
     private static func format(_ date: Date, milliseconds: Bool) -> String {
         // To the nearest millisecond: a Date is a Double from 2001, so a whole millisecond can
         // come back a hair below itself, and truncating would print the one before.
-        let totalMilliseconds = Int((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = date.timeIntervalSince1970
+        // Beyond any four-digit year (or not finite): Foundation's style, rather than a trap.
+        guard seconds.isFinite, abs(seconds) < 300_000_000_000 else {
+            return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: milliseconds))
+        }
+        let totalMilliseconds = Int((seconds * 1000).rounded())
         let (days, dayMilliseconds) = floorDivision(totalMilliseconds, 86_400_000)
         let (year, month, day) = civil(fromDaysSinceEpoch: days)
         // Four-digit years only (PostgreSQL can hold dates Foundation's style writes otherwise).
