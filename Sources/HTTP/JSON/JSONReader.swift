@@ -305,11 +305,6 @@ public struct JSONReader {
         }
         return value
     }
-
-    /// Reads past the next value, whatever it is (still checking it).
-    public mutating func skipValue() throws(HTTPError) {
-        _ = try readValue()
-    }
 }
 
 extension JSONReader {
